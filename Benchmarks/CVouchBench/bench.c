@@ -1,0 +1,231 @@
+/* bench.c: baselines and peers for the benchmarks (see vouch_bench.h). */
+#include "vouch_bench.h"
+
+#include <malloc.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double vb_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static X509 *pem_cert(const char *pem) {
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    return x;
+}
+
+double vb_raw_verify_leaf(const char *leaf_pem, const char *issuer_pem, double seconds) {
+    X509 *leaf = pem_cert(leaf_pem), *issuer = pem_cert(issuer_pem);
+    if (!leaf || !issuer) return -1;
+    EVP_PKEY *key = X509_get0_pubkey(issuer);
+    const ASN1_BIT_STRING *sig;
+    const X509_ALGOR *alg;
+    X509_get0_signature(&sig, &alg, leaf);
+    unsigned char *tbs = NULL;
+    int tbslen = i2d_re_X509_tbs(leaf, &tbs);
+    int nid = X509_get_signature_nid(leaf), mdnid = 0, pknid = 0;
+    OBJ_find_sigid_algs(nid, &mdnid, &pknid);
+    double rate = -1;
+    if (EVP_PKEY_get_id(key) == EVP_PKEY_ED25519) {
+        /* Ed25519 has no prehash: the raw operation is EVP_DigestVerify over the TBS */
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        long n = 0;
+        double t0 = vb_now(), t;
+        do {
+            for (int i = 0; i < 64; i++) {
+                EVP_DigestVerifyInit(m, NULL, NULL, NULL, key);
+                if (EVP_DigestVerify(m, sig->data, (size_t)sig->length, tbs, (size_t)tbslen) != 1) goto out;
+            }
+            n += 64;
+        } while ((t = vb_now() - t0) < seconds);
+        rate = (double)n / t;
+        EVP_MD_CTX_free(m);
+    } else {
+        const EVP_MD *md = EVP_get_digestbynid(mdnid);
+        unsigned char digest[64];
+        unsigned int dlen;
+        EVP_Digest(tbs, (size_t)tbslen, digest, &dlen, md, NULL);
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+        EVP_PKEY_verify_init(ctx);
+        if (EVP_PKEY_get_id(key) == EVP_PKEY_RSA) EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING);
+        EVP_PKEY_CTX_set_signature_md(ctx, md);
+        long n = 0;
+        double t0 = vb_now(), t;
+        do {
+            for (int i = 0; i < 64; i++)
+                if (EVP_PKEY_verify(ctx, sig->data, (size_t)sig->length, digest, dlen) != 1) { EVP_PKEY_CTX_free(ctx); goto out; }
+            n += 64;
+        } while ((t = vb_now() - t0) < seconds);
+        rate = (double)n / t;
+        EVP_PKEY_CTX_free(ctx);
+    }
+out:
+    OPENSSL_free(tbs);
+    X509_free(leaf);
+    X509_free(issuer);
+    return rate;
+}
+
+double vb_openssl_verify_chain(const char *root_pem, const char *untrusted_pem, const char *leaf_pem, double seconds) {
+    X509_STORE *store = X509_STORE_new();
+    X509 *root = pem_cert(root_pem);
+    X509_STORE_add_cert(store, root);
+    X509_free(root);
+    long n = 0;
+    double t0 = vb_now(), t;
+    size_t llen = strlen(leaf_pem), ulen = untrusted_pem ? strlen(untrusted_pem) : 0;
+    do {
+        for (int i = 0; i < 16; i++) {
+            BIO *b = BIO_new_mem_buf(leaf_pem, (int)llen);
+            X509 *leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
+            BIO_free(b);
+            STACK_OF(X509) *chain = NULL;
+            if (untrusted_pem) {
+                chain = sk_X509_new_null();
+                b = BIO_new_mem_buf(untrusted_pem, (int)ulen);
+                X509 *x;
+                while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL))) sk_X509_push(chain, x);
+                ERR_clear_error();
+                BIO_free(b);
+            }
+            X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+            X509_STORE_CTX_init(ctx, store, leaf, chain);
+            X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
+            X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_X509_STRICT);
+            X509_VERIFY_PARAM_set_purpose(p, X509_PURPOSE_SSL_CLIENT);
+            int ok = X509_verify_cert(ctx);
+            X509_STORE_CTX_free(ctx);
+            sk_X509_pop_free(chain, X509_free);
+            X509_free(leaf);
+            if (ok != 1) { X509_STORE_free(store); return -1; }
+        }
+        n += 16;
+    } while ((t = vb_now() - t0) < seconds);
+    X509_STORE_free(store);
+    return (double)n / t;
+}
+
+/* --- a DER CRL written directly: cheap enough for ten million entries --- */
+static size_t len_size(size_t n) { return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5; }
+static uint8_t *put_hdr(uint8_t *p, uint8_t tag, size_t n) {
+    *p++ = tag;
+    if (n < 0x80) { *p++ = (uint8_t)n; return p; }
+    size_t k = len_size(n) - 1;
+    *p++ = (uint8_t)(0x80 | k);
+    for (size_t i = k; i-- > 0;) *p++ = (uint8_t)(n >> (8 * i));
+    return p;
+}
+
+int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *der_len, uint8_t *serials) {
+    X509 *ca = pem_cert(ca_pem);
+    BIO *b = BIO_new_mem_buf(ca_key_pem, -1);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (!ca || !key) return -1;
+    unsigned char *name = NULL;
+    int namelen = i2d_X509_NAME(X509_get_subject_name(ca), &name);
+    int rsa = EVP_PKEY_get_id(key) == EVP_PKEY_RSA;
+    static const uint8_t RSA256[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+    static const uint8_t ECDSA256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    const uint8_t *alg = rsa ? RSA256 : ECDSA256;
+    size_t alglen = rsa ? sizeof RSA256 : sizeof ECDSA256;
+    static const char T[] = "260101000000Z", T2[] = "361231000000Z";
+    const size_t entry = 2 + (2 + 20) + (2 + 13);
+    size_t revoked = n * entry;
+    size_t tbs_body = 3 + alglen + (size_t)namelen + 15 + 15 + (n ? 1 + len_size(revoked) + revoked : 0);
+    size_t tbs_len = 1 + len_size(tbs_body) + tbs_body;
+    uint8_t *tbs = malloc(tbs_len), *p = tbs;
+    p = put_hdr(p, 0x30, tbs_body);
+    *p++ = 0x02, *p++ = 0x01, *p++ = 0x01;
+    memcpy(p, alg, alglen), p += alglen;
+    memcpy(p, name, (size_t)namelen), p += namelen;
+    p = put_hdr(p, 0x17, 13), memcpy(p, T, 13), p += 13;
+    p = put_hdr(p, 0x17, 13), memcpy(p, T2, 13), p += 13;
+    if (n) {
+        p = put_hdr(p, 0x30, revoked);
+        RAND_bytes(serials, (int)(n * 20));
+        for (size_t i = 0; i < n; i++) {
+            uint8_t *s = serials + 20 * i;
+            s[0] = (uint8_t)((s[0] & 0x7f) | 0x01); /* positive, minimal, 20 bytes */
+            *p++ = 0x30, *p++ = (uint8_t)(entry - 2);
+            *p++ = 0x02, *p++ = 20;
+            memcpy(p, s, 20), p += 20;
+            *p++ = 0x17, *p++ = 13;
+            memcpy(p, T, 13), p += 13;
+        }
+    }
+    size_t siglen = 0;
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, key);
+    EVP_DigestSign(m, NULL, &siglen, tbs, tbs_len);
+    uint8_t *sig = malloc(siglen);
+    EVP_DigestSign(m, sig, &siglen, tbs, tbs_len);
+    EVP_MD_CTX_free(m);
+    size_t body = tbs_len + alglen + 1 + len_size(siglen + 1) + siglen + 1;
+    *der_len = 1 + len_size(body) + body;
+    *der = malloc(*der_len);
+    p = put_hdr(*der, 0x30, body);
+    memcpy(p, tbs, tbs_len), p += tbs_len;
+    memcpy(p, alg, alglen), p += alglen;
+    p = put_hdr(p, 0x03, siglen + 1);
+    *p++ = 0;
+    memcpy(p, sig, siglen);
+    free(sig);
+    free(tbs);
+    OPENSSL_free(name);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    return 0;
+}
+
+double vb_openssl_crl_load_seconds(const uint8_t *der, size_t len, double *bytes_per_serial) {
+    struct mallinfo2 before = mallinfo2();
+    double t0 = vb_now();
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    double t = vb_now() - t0;
+    struct mallinfo2 after = mallinfo2();
+    if (!crl) return -1;
+    int n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+    if (bytes_per_serial && n > 0) *bytes_per_serial = (double)(after.uordblks - before.uordblks) / n;
+    X509_CRL_free(crl);
+    return t;
+}
+
+double vb_openssl_crl_lookup_ns(const uint8_t *der, size_t len, const uint8_t *serials, size_t n, size_t lookups) {
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    if (!crl || !n) return -1;
+    ASN1_INTEGER **ints = malloc(sizeof *ints * n);
+    for (size_t i = 0; i < n; i++) {
+        BIGNUM *bn = BN_bin2bn(serials + 20 * i, 20, NULL);
+        ints[i] = BN_to_ASN1_INTEGER(bn, NULL);
+        BN_free(bn);
+    }
+    X509_REVOKED *r;
+    X509_CRL_get0_by_serial(crl, &r, ints[0]); /* OpenSSL sorts lazily on first lookup */
+    size_t hits = 0;
+    uint64_t x = 88172645463325252ull;
+    double t0 = vb_now();
+    for (size_t i = 0; i < lookups; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        hits += X509_CRL_get0_by_serial(crl, &r, ints[x % n]) == 1;
+    }
+    double t = vb_now() - t0;
+    for (size_t i = 0; i < n; i++) ASN1_INTEGER_free(ints[i]);
+    free(ints);
+    X509_CRL_free(crl);
+    return hits == lookups ? t / (double)lookups * 1e9 : -1;
+}

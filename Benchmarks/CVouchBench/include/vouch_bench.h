@@ -1,0 +1,27 @@
+/* vouch_bench.h: raw-primitive baselines and OpenSSL peers for `vouch-bench`, measured
+ * in the same process as Vouch's own figures. Each vb_* timing function runs its loop
+ * for about `seconds` and returns operations per second. */
+#ifndef VOUCH_BENCH_H
+#define VOUCH_BENCH_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Raw: one signature verification of the leaf's signature with its issuer's key, using a
+ * prepared EVP_PKEY_CTX and a precomputed digest (what `openssl speed` measures). */
+double vb_raw_verify_leaf(const char *leaf_pem, const char *issuer_pem, double seconds);
+
+/* Peer: OpenSSL's X509_verify_cert, leaf (and `untrusted`, may be NULL) parsed from PEM
+ * each time as in a login, trust store built once. */
+double vb_openssl_verify_chain(const char *root_pem, const char *untrusted_pem, const char *leaf_pem, double seconds);
+
+/* Builds a DER CRL of `n` random 20-byte serials issued and signed by the CA; the serials
+ * (20 bytes each) go to `serials` (caller allocates n * 20). Caller frees *der. */
+int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *der_len, uint8_t *serials);
+
+/* Peer: d2i_X509_CRL of the DER (seconds per load, out: bytes per serial it keeps, measured
+ * with mallinfo2), and X509_CRL_get0_by_serial nanoseconds per lookup of the given serials. */
+double vb_openssl_crl_load_seconds(const uint8_t *der, size_t len, double *bytes_per_serial);
+double vb_openssl_crl_lookup_ns(const uint8_t *der, size_t len, const uint8_t *serials, size_t n, size_t lookups);
+
+double vb_now(void);
+#endif

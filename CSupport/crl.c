@@ -1,0 +1,262 @@
+/* crl.c: the streaming CRL walker. One pass checks the structure and counts entries,
+ * the issuer's signature is checked over the TBS bytes, and a second pass feeds each
+ * serial number straight into the revocation set: no object per revoked entry. */
+#include "internal.h"
+#include "vouch_crl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t OID_CRL_NUMBER[] = {0x55, 0x1d, 0x14}, OID_DELTA[] = {0x55, 0x1d, 0x1b},
+                     OID_IDP[] = {0x55, 0x1d, 0x1c}, OID_AKI[] = {0x55, 0x1d, 0x23},
+                     OID_REASON[] = {0x55, 0x1d, 0x15}, OID_INVALIDITY[] = {0x55, 0x1d, 0x18},
+                     OID_CERT_ISSUER[] = {0x55, 0x1d, 0x1d}, OID_IAN[] = {0x55, 0x1d, 0x12},
+                     OID_FRESHEST[] = {0x55, 0x1d, 0x2e}, OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
+
+struct vouch_crl {
+    uint8_t *issuer;
+    size_t issuer_len;
+    int64_t this_update, next_update;
+    int checked;
+    vrevset set;
+};
+
+#define BAD(msg) vouch_fail(d, VOUCH_E_DER, -1, "CRL is malformed: %s", msg)
+
+/* Walks an Extensions SEQUENCE; `entry` selects the CRL-entry rule set. Sets *remove
+ * for an entry whose reasonCode is removeFromCRL. */
+static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) {
+    der_reader x = der_of(exts);
+    if (exts.n == 0) return BAD("empty extensions");
+    while (!der_done(&x)) {
+        vspan ext, oid, val, b;
+        bool critical = false;
+        if (der_expect(&x, DER_SEQUENCE, &ext, NULL)) return BAD("bad extension");
+        der_reader f = der_of(ext);
+        if (der_expect(&f, DER_OID, &oid, NULL)) return BAD("bad extension id");
+        if (der_peek(&f) == DER_BOOLEAN) {
+            if (der_expect(&f, DER_BOOLEAN, &b, NULL) || b.n != 1 || (b.p[0] != 0 && b.p[0] != 0xff))
+                return BAD("bad critical flag");
+            critical = b.p[0] == 0xff;
+        }
+        if (der_expect(&f, DER_OCTET_STRING, &val, NULL) || !der_done(&f)) return BAD("bad extension value");
+        if (entry) {
+            if (OID_IS(oid, OID_CERT_ISSUER))
+                return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "indirect CRLs (certificateIssuer entries) are not supported");
+            if (OID_IS(oid, OID_REASON)) {
+                der_reader r = der_of(val);
+                vspan e;
+                if (der_expect(&r, DER_ENUMERATED, &e, NULL) || !der_done(&r) || e.n != 1) return BAD("bad reasonCode");
+                if (remove) *remove = e.p[0] == 8; /* removeFromCRL */
+                continue;
+            }
+            if (OID_IS(oid, OID_INVALIDITY)) continue;
+        } else {
+            if (OID_IS(oid, OID_DELTA))
+                return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "delta CRLs are not supported; push the full CRL");
+            if (OID_IS(oid, OID_IDP)) {
+                /* IssuingDistributionPoint: refuse indirect and reason-partitioned CRLs */
+                der_reader r = der_of(val), s;
+                vspan seq, part;
+                int t;
+                if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r)) return BAD("bad issuingDistributionPoint");
+                s = der_of(seq);
+                while (!der_done(&s)) {
+                    if (der_next(&s, &t, &part, NULL)) return BAD("bad issuingDistributionPoint");
+                    if (t == DER_CTX_PRIM(3) || t == DER_CTX(3))
+                        return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "CRLs partitioned by reason (onlySomeReasons) are not supported");
+                    if (t == DER_CTX_PRIM(4) && part.n == 1 && part.p[0])
+                        return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "indirect CRLs are not supported");
+                }
+                continue;
+            }
+            if (OID_IS(oid, OID_CRL_NUMBER) || OID_IS(oid, OID_AKI) || OID_IS(oid, OID_IAN) ||
+                OID_IS(oid, OID_FRESHEST) || OID_IS(oid, OID_AIA))
+                continue;
+        }
+        if (critical)
+            return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "CRL%s has an unknown critical extension", entry ? " entry" : "");
+    }
+    return 0;
+}
+
+/* Reads one revokedCertificates entry: the serial, and whether the entry counts. */
+static int walk_entry(der_reader *r, vspan *serial, bool *remove, vouch_diag *d) {
+    vspan ent, t;
+    int tag;
+    int64_t when;
+    if (der_expect(r, DER_SEQUENCE, &ent, NULL)) return BAD("bad revoked entry");
+    der_reader e = der_of(ent);
+    if (der_expect(&e, DER_INTEGER, serial, NULL) || !der_integer_minimal(*serial) || serial->n > 255)
+        return BAD("bad revoked serial number");
+    if (der_next(&e, &tag, &t, NULL) || der_time(tag, t, &when)) return BAD("bad revocationDate");
+    *remove = false;
+    if (!der_done(&e)) {
+        vspan exts;
+        if (der_expect(&e, DER_SEQUENCE, &exts, NULL) || !der_done(&e)) return BAD("bad entry extensions");
+        int rc = walk_extensions(exts, true, remove, d);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, vouch_crl *crl, vouch_diag *d) {
+    vspan all = {der, len}, body, tbs, tbsbody, outer_alg, alg_content, sigbits, inner_alg, issuer, t;
+    der_reader r = der_of(all), s, b;
+    int tag;
+    if (der_expect(&r, DER_SEQUENCE, &body, NULL) || !der_done(&r)) return BAD("not a DER CertificateList");
+    s = der_of(body);
+    if (der_expect(&s, DER_SEQUENCE, &tbsbody, &tbs) || der_expect(&s, DER_SEQUENCE, &alg_content, &outer_alg) ||
+        der_expect(&s, DER_BIT_STRING, &sigbits, NULL) || !der_done(&s))
+        return BAD("expected tbsCertList, signatureAlgorithm, signatureValue");
+    if (sigbits.n < 1 || sigbits.p[0] != 0) return BAD("signatureValue has unused bits");
+    b = der_of(tbsbody);
+    if (der_peek(&b) == DER_INTEGER) {
+        vspan v;
+        if (der_expect(&b, DER_INTEGER, &v, NULL) || der_small_uint(v) != 1) return BAD("version must be v2 when present");
+    }
+    if (der_expect(&b, DER_SEQUENCE, NULL, &inner_alg)) return BAD("bad signature algorithm");
+    if (!span_eq(inner_alg, outer_alg)) return BAD("signature algorithm differs inside and outside tbsCertList");
+    bool issuer_empty;
+    if (der_expect(&b, DER_SEQUENCE, NULL, &issuer) || vname_check(issuer, &issuer_empty) || issuer_empty)
+        return BAD("bad issuer name");
+    if (der_next(&b, &tag, &t, NULL) || der_time(tag, t, &crl->this_update)) return BAD("bad thisUpdate");
+    crl->next_update = 0;
+    if (der_peek(&b) == DER_UTCTIME || der_peek(&b) == DER_GENTIME) {
+        if (der_next(&b, &tag, &t, NULL) || der_time(tag, t, &crl->next_update)) return BAD("bad nextUpdate");
+    }
+    vspan revoked = {0};
+    bool have_revoked = false;
+    if (der_peek(&b) == DER_SEQUENCE) {
+        if (der_expect(&b, DER_SEQUENCE, &revoked, NULL)) return BAD("bad revokedCertificates");
+        have_revoked = true;
+    }
+    if (der_peek(&b) == DER_CTX(0)) {
+        vspan w, exts;
+        if (der_expect(&b, DER_CTX(0), &w, NULL)) return BAD("bad crlExtensions");
+        der_reader x = der_of(w);
+        if (der_expect(&x, DER_SEQUENCE, &exts, NULL) || !der_done(&x)) return BAD("bad crlExtensions");
+        int rc = walk_extensions(exts, false, NULL, d);
+        if (rc) return rc;
+    }
+    if (!der_done(&b)) return BAD("trailing data in tbsCertList");
+
+    /* pass 1: structure and count, no hashing */
+    size_t count = 0, serial_bytes = 0;
+    der_reader w = der_of(revoked);
+    while (have_revoked && !der_done(&w)) {
+        vspan serial;
+        bool remove;
+        int rc = walk_entry(&w, &serial, &remove, d);
+        if (rc) return rc;
+        count++;
+        serial_bytes += 1 + serial.n;
+    }
+
+    /* the signature, by the issuer in the trust store */
+    crl->issuer_len = issuer.n;
+    crl->issuer = malloc(issuer.n);
+    if (!crl->issuer) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    memcpy(crl->issuer, issuer.p, issuer.n);
+    char iname[256];
+    vname_format(issuer, iname, sizeof iname);
+    vsig_alg alg = vsig_from_algid(alg_content);
+    if (ts) {
+        if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN)
+            return vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "CRL from %s is signed with %s", iname, vsig_name(alg));
+        size_t cur = 0;
+        const vanchor *a;
+        int best = VOUCH_E_CRL_ISSUER_UNKNOWN;
+        while ((a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
+            if (a->view.has_ku && !(a->view.ku & KU_CRL_SIGN)) { best = VOUCH_E_KEY_USAGE; continue; }
+            if (!a->key || !vsig_fits_key(alg, vpubkey_type(a->key))) { best = VOUCH_E_CRL_SIGNATURE; continue; }
+            if (vpubkey_verify(a->key, alg, tbs.p, tbs.n, sigbits.p + 1, sigbits.n - 1) == 0) { best = 0; break; }
+            best = VOUCH_E_CRL_SIGNATURE;
+        }
+        if (best == VOUCH_E_CRL_ISSUER_UNKNOWN)
+            return vouch_fail(d, best, -1, "CRL issuer %s is not one of the trusted CAs", iname);
+        if (best == VOUCH_E_KEY_USAGE)
+            return vouch_fail(d, VOUCH_E_CRL_SIGNATURE, -1, "CRL issuer %s may not sign CRLs (keyUsage lacks cRLSign)", iname);
+        if (best) return vouch_fail(d, best, -1, "CRL signature does not verify under the key of %s", iname);
+        crl->checked = 1;
+    }
+
+    /* pass 2: serials into the set */
+    if (revset_init(&crl->set, count, serial_bytes)) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    w = der_of(revoked);
+    while (have_revoked && !der_done(&w)) {
+        vspan serial;
+        bool remove;
+        if (walk_entry(&w, &serial, &remove, d)) return VOUCH_E_INTERNAL;
+        if (remove) continue;
+        if (revset_add(&crl->set, serial.p, serial.n)) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    }
+    return 0;
+}
+
+int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, vouch_crl **out, vouch_diag *d) {
+    if (!out || (!data && len)) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    *out = NULL;
+    if (len > (size_t)1 << 30) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "CRL of %zu bytes; at most 1 GiB is accepted", len);
+    size_t skip = 0;
+    while (skip < len && (data[skip] == ' ' || data[skip] == '\r' || data[skip] == '\n' || data[skip] == '\t')) skip++;
+    if (skip == len) return vouch_fail(d, VOUCH_E_EMPTY, -1, "the CRL input is empty");
+    vouch_crl *crl = calloc(1, sizeof *crl);
+    if (!crl) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    int rc;
+    if (data[skip] == 0x30) {
+        rc = load_der(ts, data + skip, len - skip, crl, d);
+    } else {
+        size_t pos = skip;
+        char label[72];
+        vspan body;
+        int got = pem_next(data, len, &pos, label, sizeof label, &body);
+        if (got <= 0) {
+            rc = vouch_fail(d, VOUCH_E_PEM, -1, "no PEM block found (expected -----BEGIN X509 CRL-----)");
+        } else if (strcmp(label, "X509 CRL") != 0) {
+            rc = vouch_fail(d, VOUCH_E_WRONG_BLOCK, -1, "PEM block is a \"%.64s\", expected \"X509 CRL\"", label);
+        } else {
+            uint8_t *der = malloc(body.n ? body.n : 1);
+            size_t dlen = 0;
+            if (!der) rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+            else if (b64_decode(body, der, body.n, &dlen) || dlen == 0) rc = vouch_fail(d, VOUCH_E_PEM, -1, "CRL PEM block has invalid base64");
+            else rc = load_der(ts, der, dlen, crl, d);
+            free(der);
+        }
+    }
+    if (rc) {
+        vouch_crl_free(crl);
+        return rc;
+    }
+    *out = crl;
+    return 0;
+}
+
+void vouch_crl_free(vouch_crl *crl) {
+    if (!crl) return;
+    revset_free(&crl->set);
+    free(crl->issuer);
+    free(crl);
+}
+
+size_t vouch_crl_count(const vouch_crl *crl) { return crl ? crl->set.count : 0; }
+int vouch_crl_signature_checked(const vouch_crl *crl) { return crl ? crl->checked : 0; }
+int64_t vouch_crl_this_update(const vouch_crl *crl) { return crl ? crl->this_update : 0; }
+int64_t vouch_crl_next_update(const vouch_crl *crl) { return crl ? crl->next_update : 0; }
+size_t vouch_crl_memory(const vouch_crl *crl) { return crl ? revset_memory(&crl->set) : 0; }
+
+void vouch_crl_issuer(const vouch_crl *crl, char *buf, size_t cap) {
+    if (!crl || !cap) return;
+    vname_format((vspan){crl->issuer, crl->issuer_len}, buf, cap);
+}
+
+int vouch_crl_contains(const vouch_crl *crl, const uint8_t *serial, size_t len) {
+    return crl && serial ? revset_contains(&crl->set, serial, len) : 0;
+}
+
+int crl_checked(const vouch_crl *crl) { return crl->checked; }
+
+int crl_revokes(const vouch_crl *crl, vspan issuer, vspan serial) {
+    if (issuer.n != crl->issuer_len || memcmp(issuer.p, crl->issuer, issuer.n) != 0) return 0;
+    return revset_contains(&crl->set, serial.p, serial.n);
+}

@@ -1,0 +1,5 @@
+/* CVouch.h: the C core's umbrella header. */
+#include "vouch_error.h"
+#include "vouch_truststore.h"
+#include "vouch_crl.h"
+#include "vouch_verify.h"

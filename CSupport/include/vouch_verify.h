@@ -1,0 +1,58 @@
+/* vouch_verify.h: verification of a presented client certificate chain against a trust
+ * store, at a given time, for TLS client authentication, with revocation from CRLs. */
+#ifndef VOUCH_VERIFY_H
+#define VOUCH_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vouch_crl.h"
+#include "vouch_error.h"
+#include "vouch_truststore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vouch_verification vouch_verification;
+
+/* Verifies `chain` (the leaf first, then any intermediates: PEM blocks, or DER
+ * certificates back to back) plus optional `untrusted` intermediates in the same forms,
+ * at Unix time `at`. With CRLs, the chain passes only along a path none of whose
+ * certificates is revoked (every path is tried, as Vault does).
+ * Returns 0 when accepted, else the refusal or input error. *out (always set unless
+ * the return is VOUCH_E_NOMEM or VOUCH_E_ARG) holds the path or the reason; the caller
+ * frees it with vouch_verification_free. */
+int vouch_verify(const vouch_truststore *ts, const vouch_crl *const *crls, size_t ncrls,
+                 const uint8_t *chain, size_t chain_len, const uint8_t *untrusted, size_t untrusted_len,
+                 int64_t at, vouch_verification **out);
+void vouch_verification_free(vouch_verification *v);
+
+int vouch_verification_status(const vouch_verification *v);
+/* Borrowed: the refusal's diagnostics (status, certificate index in the path or in the
+ * input, and a sentence). */
+const vouch_diag *vouch_verification_diag(const vouch_verification *v);
+/* Number of certificates in the accepted path (leaf first, anchor last); 0 if refused. */
+size_t vouch_verification_path_length(const vouch_verification *v);
+/* Borrowed DER of path certificate i; *is_anchor is 1 for the trust store's anchor. */
+int vouch_verification_path_cert(const vouch_verification *v, size_t i, const uint8_t **der, size_t *len,
+                                 int *is_anchor);
+
+/* A certificate described for people (CLI output, audit logs). */
+typedef struct {
+    char subject[512];
+    char issuer[512];
+    char serial_hex[64];
+    int64_t not_before, not_after;
+    char key[32];      /* "RSA-2048", "ECDSA P-256", "Ed25519" */
+    char sig_alg[48];
+    int is_ca;
+} vouch_cert_summary;
+
+/* Describes one DER certificate. 0, or VOUCH_E_DER. */
+int vouch_cert_summarize(const uint8_t *der, size_t len, vouch_cert_summary *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,224 @@
+/* internal.h: what the core's .c files share and callers never see: byte spans, the
+ * strict DER reader, X.509 times, the lean certificate view, public keys. */
+#ifndef VOUCH_INTERNAL_H
+#define VOUCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vouch_error.h"
+
+/* ---- spans and the DER reader (der.c) ---- */
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} vspan;
+
+typedef struct {
+    const uint8_t *p;
+    const uint8_t *end;
+} der_reader;
+
+enum {
+    DER_BOOLEAN = 0x01, DER_INTEGER = 0x02, DER_BIT_STRING = 0x03, DER_OCTET_STRING = 0x04,
+    DER_NULL = 0x05, DER_OID = 0x06, DER_ENUMERATED = 0x0a, DER_UTF8 = 0x0c,
+    DER_UTCTIME = 0x17, DER_GENTIME = 0x18, DER_SEQUENCE = 0x30, DER_SET = 0x31,
+};
+#define DER_CTX(n) (0xa0 | (n))      /* [n] constructed */
+#define DER_CTX_PRIM(n) (0x80 | (n)) /* [n] primitive */
+
+static inline der_reader der_of(vspan s) { der_reader r = {s.p, s.p + s.n}; return r; }
+static inline bool der_done(const der_reader *r) { return r->p >= r->end; }
+static inline int der_peek(const der_reader *r) { return der_done(r) ? -1 : r->p[0]; }
+/* Reads one TLV (single-byte tag, minimal definite length); fills its content and,
+ * when `whole` is non-NULL, the whole TLV. Returns 0 or VOUCH_E_DER. */
+int der_next(der_reader *r, int *tag, vspan *content, vspan *whole);
+/* der_next that also requires the tag. */
+int der_expect(der_reader *r, int tag, vspan *content, vspan *whole);
+/* An INTEGER's content must be minimal (no redundant leading 0x00/0xff). */
+bool der_integer_minimal(vspan c);
+/* A non-negative INTEGER's value if it fits 62 bits, else -1. */
+int64_t der_small_uint(vspan c);
+/* Parses UTCTime / GeneralizedTime content (RFC 5280 forms: Z, whole seconds) to Unix
+ * seconds. Returns 0 or VOUCH_E_DER. */
+int der_time(int tag, vspan c, int64_t *out);
+bool span_eq(vspan a, vspan b);
+bool oid_is(vspan oid_content, const uint8_t *oid, size_t n);
+#define OID_IS(s, arr) oid_is((s), (arr), sizeof(arr))
+
+/* ---- one-time library initialisation (sig.c): libsodium ---- */
+void vouch_ensure_init(void);
+
+/* ---- diagnostics (error.c) ---- */
+int vouch_fail(vouch_diag *d, int status, int index, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- public keys and signature checks (sig.c) ---- */
+typedef enum {
+    VKEY_UNKNOWN = 0, VKEY_RSA, VKEY_P256, VKEY_P384, VKEY_P521, VKEY_ED25519,
+} vkey_type;
+
+typedef enum {
+    VSIG_UNKNOWN = 0, VSIG_WEAK, /* SHA-1, MD5, MD2, DSA: recognised and refused */
+    VSIG_RSA_SHA256, VSIG_RSA_SHA384, VSIG_RSA_SHA512,
+    VSIG_ECDSA_SHA256, VSIG_ECDSA_SHA384, VSIG_ECDSA_SHA512,
+    VSIG_ED25519,
+} vsig_alg;
+
+/* Reads an AlgorithmIdentifier TLV's content into a signature algorithm, checking its
+ * parameters (NULL for RSA PKCS#1, absent for ECDSA and Ed25519). */
+vsig_alg vsig_from_algid(vspan algid_content);
+const char *vsig_name(vsig_alg a);
+/* Which key type a signature algorithm needs (VKEY_UNKNOWN for "any ECDSA curve"). */
+bool vsig_fits_key(vsig_alg a, vkey_type k);
+
+/* Reads a SubjectPublicKeyInfo (whole TLV) enough to know its type and strength
+ * without building an OpenSSL object: RSA modulus bits, named curve. */
+int vspki_inspect(vspan spki, vkey_type *type, int *bits);
+const char *vkey_name(vkey_type t);
+/* For ECDSA keys: 0 when the SPKI's point is on its curve, else VOUCH_E_WEAK_KEY. */
+int vspki_check_point(vspan spki, vkey_type type);
+
+typedef struct vpubkey vpubkey;
+/* Builds a ready-to-verify key from an SPKI (whole TLV). Owner frees with vpubkey_free. */
+int vpubkey_new(vspan spki, vpubkey **out);
+void vpubkey_free(vpubkey *k);
+vkey_type vpubkey_type(const vpubkey *k);
+/* Verifies `sig` over `msg` (hashing it as the algorithm says). Thread-safe: contexts
+ * come from a small lock-free pool in the key. 0, VOUCH_E_BAD_SIGNATURE, or a refusal
+ * for algorithms that do not fit the key. */
+int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen,
+                   const uint8_t *sig, size_t siglen);
+
+/* ---- the lean certificate view (cert.c) ---- */
+enum {
+    KU_DIGITAL_SIGNATURE = 0x80, KU_NON_REPUDIATION = 0x40, KU_KEY_ENCIPHERMENT = 0x20,
+    KU_DATA_ENCIPHERMENT = 0x10, KU_KEY_AGREEMENT = 0x08, KU_KEY_CERT_SIGN = 0x04,
+    KU_CRL_SIGN = 0x02, KU_ENCIPHER_ONLY = 0x01, KU_DECIPHER_ONLY = 0x8000,
+};
+
+typedef struct {
+    vspan whole, tbs, sig_value;   /* sig_value: BIT STRING bytes after the unused-bits byte */
+    vspan outer_alg, inner_alg;    /* AlgorithmIdentifier TLVs, compared byte for byte */
+    vsig_alg sig_alg;
+    int version;                   /* 1, 2 or 3 */
+    vspan serial;                  /* INTEGER content */
+    vspan issuer, subject;         /* Name TLVs */
+    int64_t not_before, not_after;
+    vspan spki;                    /* SubjectPublicKeyInfo TLV */
+    vkey_type key_type;
+    int key_bits;
+    bool has_extensions;
+    bool has_bc, bc_critical, is_ca;
+    int pathlen;                   /* -1 when absent */
+    bool has_ku, ku_critical;
+    unsigned ku;
+    bool has_eku, eku_client_auth, eku_any;
+    bool has_ski, ski_critical, has_aki, aki_critical;
+    vspan ski, aki_keyid;          /* key identifiers' content bytes */
+    vspan aki_issuer, aki_serial;  /* authorityCertIssuer [1] content, serial [2] content */
+    bool has_san, san_critical, san_empty;
+    vspan san;                     /* GeneralNames TLV */
+    bool has_nc;
+    vspan nc;                      /* NameConstraints TLV (the extension's value) */
+    bool unknown_critical;
+    char unknown_critical_oid[48];
+    bool subject_empty, issuer_empty;
+} vcert;
+
+/* Reads one certificate's DER (exactly `len` bytes, no trailing data) into views over
+ * those bytes: no allocation, nothing copied. Checks DER strictly. 0 or VOUCH_E_DER
+ * (with the reason in `why`, static storage). */
+int vcert_parse(const uint8_t *der, size_t len, vcert *out, const char **why);
+
+/* OpenSSL's X509_check_akid: false when the child's authorityKeyIdentifier names another key,
+ * serial or issuer than `parent`'s. */
+bool vcert_akid_matches(const vcert *child, const vcert *parent);
+/* Checks a Name TLV's structure (SEQUENCE OF non-empty SET OF {OID, value}). */
+int vname_check(vspan name_tlv, bool *empty);
+/* Prints the Name TLV as an RFC 2253-style string ("CN=leaf,O=Example"). */
+void vname_format(vspan name, char *buf, size_t buflen);
+
+/* ---- PEM (pem.c) ---- */
+/* Finds the next PEM block at or after *pos. Returns 1 and fills label (NUL-terminated,
+ * truncated) and the body span (base64 text between the armour lines); 0 at the end;
+ * VOUCH_E_PEM on broken armour. Advances *pos past the block. */
+int pem_next(const uint8_t *in, size_t len, size_t *pos, char *label, size_t labellen,
+             vspan *body);
+/* Strict base64 decode (standard alphabet, '=' padding only at the end, CR/LF ignored),
+ * into out (capacity cap). 0 or VOUCH_E_PEM. */
+int b64_decode(vspan text, uint8_t *out, size_t cap, size_t *outlen);
+
+/* ---- limits ---- */
+#define VOUCH_MAX_INPUT (256u * 1024u)     /* a presented chain, a CA bundle entry */
+#define VOUCH_MAX_BUNDLE (8u * 1024u * 1024u)
+#define VOUCH_MAX_PRESENTED 16              /* certificates in a presented chain */
+#define VOUCH_MAX_PATH 10                   /* certificates in a path, leaf and anchor included */
+
+#endif
+
+/* Splits `in` (PEM CERTIFICATE blocks, or DER certificates back to back) into DER
+ * spans copied into `buf` (capacity >= len). Blank input gives *n = 0. Returns 0, or
+ * VOUCH_E_PEM / VOUCH_E_WRONG_BLOCK / VOUCH_E_DER, or VOUCH_E_CHAIN_TOO_LONG past
+ * maxn certificates; diag names the block by position (index_base + i). */
+int certs_decode(const uint8_t *in, size_t len, const char *label, uint8_t *buf, size_t cap, vspan *out,
+                 size_t maxn, size_t *n, vouch_diag *d, int index_base);
+/* Formats Unix seconds as 2024-01-02T03:04:05Z. */
+void fmt_time(int64_t t, char *buf, size_t cap);
+
+/* ---- verified-link cache (linkcache.c) ---- */
+typedef struct linkcache linkcache;
+linkcache *linkcache_new(void);
+void linkcache_free(linkcache *lc);
+size_t linkcache_count(const linkcache *lc);
+/* When the link child->parent was verified before, returns 1 and (if non-NULL)
+ * the child's own public key kept with it (NULL if none was kept). */
+int linkcache_find(linkcache *lc, vspan child, vspan parent, vpubkey **child_key);
+/* Remembers a verified link; takes ownership of child_key (may be NULL) when it
+ * returns 1, leaves it with the caller when it returns 0 (cache full or no memory). */
+int linkcache_add(linkcache *lc, vspan child, vspan parent, vpubkey *child_key);
+
+/* ---- trust store internals shared with verify.c and crl.c (truststore.c) ---- */
+typedef struct {
+    uint8_t *der;
+    size_t len;
+    vcert view;     /* views into der */
+    vpubkey *key;   /* NULL when the key type is not one we verify with */
+    void *nc;       /* OpenSSL NAME_CONSTRAINTS *, decoded once, or NULL */
+    uint64_t subject_hash;
+} vanchor;
+
+struct vouch_truststore {
+    vanchor *a;
+    size_t n;
+    uint32_t *index;   /* open addressing over subject_hash: anchor index + 1, 0 = empty */
+    size_t index_cap;  /* power of two */
+    uint8_t hkey[16];  /* SipHash key for subject names */
+    linkcache *links;
+};
+/* Decodes a NameConstraints extension value into an OpenSSL NAME_CONSTRAINTS *, or NULL. */
+void *nc_decode(vspan der);
+uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name);
+/* Iterates anchors whose subject equals `name`: start with *cursor = 0; returns the
+ * anchor or NULL at the end. */
+const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor);
+
+/* ---- revocation set (revset.c) ---- */
+/* Serial numbers in an open-addressing table of 8-byte slots (32-bit keyed-hash tag,
+ * 32-bit offset into an arena of length-prefixed serials), keyed SipHash with a random
+ * key per set so crafted serials cannot pile into one run. */
+typedef struct {
+    uint64_t *slots;
+    size_t cap;
+    uint8_t *arena;
+    size_t arena_len, arena_cap;
+    size_t count;
+    uint8_t key[16];
+} vrevset;
+int revset_init(vrevset *s, size_t expected, size_t arena_hint);
+/* Adds a serial (INTEGER content, 1..255 bytes); duplicates are ignored. 0 or VOUCH_E_NOMEM. */
+int revset_add(vrevset *s, const uint8_t *serial, size_t len);
+int revset_contains(const vrevset *s, const uint8_t *serial, size_t len);
+size_t revset_memory(const vrevset *s);
+void revset_free(vrevset *s);

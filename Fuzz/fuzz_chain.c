@@ -1,0 +1,43 @@
+/* fuzz_chain.c: the lean certificate reader and chain verification on arbitrary input.
+ * The first byte picks how the rest is presented (as the chain, as untrusted
+ * intermediates after a fixed leaf, or split in two); the trust store is the fixture CA. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_fixture.h"
+#include "internal.h"
+#include "vouch_verify.h"
+
+static vouch_truststore *ts;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!ts && vouch_truststore_new((const uint8_t *)FUZZ_CA_PEM, strlen(FUZZ_CA_PEM), &ts, NULL)) abort();
+    if (size < 1) return 0;
+    uint8_t mode = data[0];
+    data++, size--;
+    vcert c;
+    (void)vcert_parse(data, size, &c, NULL);
+    vouch_cert_summary s;
+    (void)vouch_cert_summarize(data, size, &s);
+    size_t cut = size ? (mode * 131u) % size : 0;
+    vouch_verification *v = NULL;
+    int rc;
+    switch (mode & 3) {
+    case 0: rc = vouch_verify(ts, NULL, 0, data, size, NULL, 0, FUZZ_AT, &v); break;
+    case 1: rc = vouch_verify(ts, NULL, 0, data, cut, data + cut, size - cut, FUZZ_AT, &v); break;
+    default: rc = vouch_verify(ts, NULL, 0, data, size, data, size, FUZZ_AT, &v); break;
+    }
+    if (rc == 0) {
+        /* whatever was accepted must describe a path that ends at the fixture CA */
+        size_t n = vouch_verification_path_length(v);
+        const uint8_t *der;
+        size_t len;
+        int anchor;
+        if (n == 0 || vouch_verification_path_cert(v, n - 1, &der, &len, &anchor) || !anchor) abort();
+    } else if (vouch_verification_diag(v)->status != rc) {
+        abort();
+    }
+    vouch_verification_free(v);
+    return 0;
+}

@@ -1,0 +1,47 @@
+# Vouch: `make run` and `make test` do everything on a fresh machine (they install what
+# is missing). `make bench` writes bench-results.json; `make fuzz FUZZ_SECONDS=N` fuzzes.
+SHELL := /bin/bash
+FUZZ_SECONDS ?= 60
+SMOKE_SECONDS ?= 10
+CC_FUZZ ?= clang
+FUZZERS := fuzz_chain fuzz_crl fuzz_diff
+CORE_SRC := $(wildcard CSupport/*.c)
+
+.PHONY: deps build run test bench fuzz fuzz-build fuzz-smoke clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	swift build
+
+# Until the server exists: build and show `vouch cert verify` on a generated demo chain.
+run: build
+	@bash scripts/demo.sh .build/debug/vouch
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+	$(MAKE) --no-print-directory fuzz-smoke
+	.build/debug/vouch-bench --smoke --out /tmp/vouch-bench-smoke.json
+
+bench: deps
+	swift build -c release --product vouch-bench
+	.build/release/vouch-bench --out bench-results.json
+
+Fuzz/bin/%: Fuzz/%.c $(CORE_SRC) $(wildcard CSupport/*.h CSupport/include/*.h)
+	@mkdir -p Fuzz/bin
+	$(CC_FUZZ) -fuse-ld=lld -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -ICSupport/include -ICSupport $< $(CORE_SRC) -lcrypto -lsodium -ljansson -o $@
+
+fuzz-build: deps $(addprefix Fuzz/bin/,$(FUZZERS))
+
+# A short run of every harness over its seed corpus (part of `make test`).
+fuzz-smoke: fuzz-build
+	@bash scripts/fuzz.sh $(SMOKE_SECONDS) $(FUZZERS)
+
+fuzz: fuzz-build
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+clean:
+	rm -rf .build Fuzz/bin Fuzz/out demo

@@ -1,0 +1,79 @@
+// RevocationList.swift: one loaded CRL (its serials in the C core's revocation set).
+import CVouch
+import Foundation
+
+/// A CRL whose signature was checked against a trust store (or, for inspection only,
+/// not checked). Immutable and safe to share; replacing a named CRL means building a
+/// new one and swapping the reference.
+public final class RevocationList: @unchecked Sendable {
+    let raw: OpaquePointer
+
+    /// Loads one CRL (PEM "X509 CRL" block or DER). With `trustStore`, its issuer must be
+    /// there and its signature must verify; without, nothing is checked (inspection).
+    public init(data: some DataProtocol, trustStore: TrustStore?) throws {
+        let bytes = Array(data)
+        var out: OpaquePointer?
+        try checked { diag in
+            withExtendedLifetime(trustStore) {
+                bytes.withUnsafeBufferPointer { vouch_crl_load(trustStore?.raw, $0.baseAddress, $0.count, &out, diag) }
+            }
+        }
+        raw = out!
+    }
+
+    deinit { vouch_crl_free(raw) }
+
+    /// Distinct revoked serial numbers.
+    public var count: Int { vouch_crl_count(raw) }
+    public var signatureChecked: Bool { vouch_crl_signature_checked(raw) != 0 }
+    public var thisUpdate: Date { Date(timeIntervalSince1970: TimeInterval(vouch_crl_this_update(raw))) }
+    public var nextUpdate: Date? {
+        let t = vouch_crl_next_update(raw)
+        return t == 0 ? nil : Date(timeIntervalSince1970: TimeInterval(t))
+    }
+    /// Bytes held by the revocation set.
+    public var memoryBytes: Int { vouch_crl_memory(raw) }
+    public var issuer: String {
+        var buf = [CChar](repeating: 0, count: 512)
+        vouch_crl_issuer(raw, &buf, buf.count)
+        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether `serial` (a DER INTEGER's content bytes) is revoked.
+    public func contains(serial: [UInt8]) -> Bool {
+        serial.withUnsafeBufferPointer { vouch_crl_contains(raw, $0.baseAddress, $0.count) != 0 }
+    }
+
+    /// The same, without copying: for callers holding serials in a buffer of their own.
+    public func contains(serial: UnsafeRawBufferPointer) -> Bool {
+        vouch_crl_contains(raw, serial.baseAddress?.assumingMemoryBound(to: UInt8.self), serial.count) != 0
+    }
+
+    /// Splits a file holding several PEM "X509 CRL" blocks (or one DER CRL) into one
+    /// input per CRL, in order.
+    public static func split(_ data: some DataProtocol) -> [[UInt8]] {
+        let bytes = Array(data)
+        if bytes.first(where: { !$0.isWhitespaceByte }) == 0x30 { return [bytes] }
+        let end = Array("-----END X509 CRL-----".utf8)
+        var blocks: [[UInt8]] = []
+        var start = 0
+        var i = 0
+        while i + end.count <= bytes.count {
+            if bytes[i] == 0x2D, bytes[i..<(i + end.count)].elementsEqual(end) {
+                blocks.append(Array(bytes[start..<(i + end.count)]))
+                i += end.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        if blocks.isEmpty || bytes[start...].contains(where: { !$0.isWhitespaceByte }) {
+            blocks.append(Array(bytes[start...]))
+        }
+        return blocks
+    }
+}
+
+extension UInt8 {
+    fileprivate var isWhitespaceByte: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
+}

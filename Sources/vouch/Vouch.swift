@@ -1,0 +1,58 @@
+// Vouch.swift: the `vouch` command line: the root command and its exit-code discipline.
+// Exit codes: 0 accepted/ok, 1 refused by the rules, 2 unusable input (including bad flags).
+import ArgumentParser
+import Foundation
+
+@main
+struct Vouch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vouch",
+        abstract: "Machine-identity login server and SSH certificate authority.",
+        subcommands: [CertCommand.self, CRLCommand.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Prints to standard error.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Reads a whole file, or exits 2 naming it.
+func readInput(_ path: String, what: String, limit: Int = 64 << 20) throws -> Data {
+    let url = URL(fileURLWithPath: path)
+    guard let handle = try? FileHandle(forReadingFrom: url) else {
+        warn("error (unreadable_file): cannot read \(what) file \(path)")
+        throw ExitCode(2)
+    }
+    defer { try? handle.close() }
+    let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+    if data.count > limit {
+        warn("error (input_too_large): \(what) file \(path) is larger than \(limit) bytes")
+        throw ExitCode(2)
+    }
+    return data
+}
+
+/// ISO 8601 in UTC, seconds precision.
+func iso(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: date)
+}

@@ -1,0 +1,95 @@
+// CLITests.swift: the `vouch` binary as an operator runs it: exit codes 0/1/2 and output.
+import Foundation
+import XCTest
+
+final class CLITests: XCTestCase {
+    var pki: PKI!
+    override func setUpWithError() throws { pki = try PKI() }
+
+    /// Runs the built `vouch` binary (beside the test bundle) and returns (status, stdout, stderr).
+    func vouch(_ args: [String]) throws -> (Int32, String, String) {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vouch")
+        let exe = FileManager.default.isExecutableFile(atPath: bin.path) ? bin
+            : Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("vouch")
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testCertVerifyExitCodes() throws {
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root)
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        let empty = try pki.write(Data(), "empty.pem")
+
+        var (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", int.certPath, leaf.certPath])
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(out.contains("OK"))
+        XCTAssertTrue(out.contains("CN=leaf") && out.contains("CN=int") && out.contains("CN=root"))
+
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", empty, leaf.certPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (unknown_issuer)"), out)
+
+        let at = String(Int(Date().timeIntervalSince1970) + 400 * 86400)
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", int.certPath, "--at", at, leaf.certPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (expired)"), out)
+
+        try pki.revoke(leaf, by: int)
+        let crl = try pki.write(try pki.crl(of: int) + (try pki.crl(of: root)), "both.crl")
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath + "", "--untrusted", int.certPath, "--crl", crl, leaf.certPath])
+        XCTAssertEqual(rc, 2, "the intermediate's CRL cannot be checked against a bundle without it")
+        let bundle = try pki.write(root.pem + int.pem, "bundle.pem")
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", bundle, "--crl", crl, leaf.certPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (revoked)"), out)
+
+        var err: String
+        (rc, _, err) = try vouch(["cert", "verify", "--ca", root.certPath, leaf.keyPath])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("wrong_pem_block"), err)
+        XCTAssertFalse(err.contains("PRIVATE KEY-----"), "never echo key material")
+        (rc, _, err) = try vouch(["cert", "verify", "--ca", "/nonexistent", leaf.certPath])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("/nonexistent"), err)
+        (rc, _, _) = try vouch(["cert", "verify", "--bogus-flag"])
+        XCTAssertEqual(rc, 2)
+        (rc, _, err) = try vouch(["cert", "verify", "--ca", empty, leaf.certPath])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("empty_input"), err)
+    }
+
+    func testCRLInspect() throws {
+        let root = try pki.make("root")
+        let leaf = try pki.make("leaf", issuer: root, profile: .client)
+        try pki.revoke(leaf, by: root)
+        let crl = try pki.write(try pki.crl(of: root), "root.crl")
+        var (rc, out, _) = try vouch(["crl", "inspect", "--ca", root.certPath, crl])
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(out.contains("issuer:      CN=root"), out)
+        XCTAssertTrue(out.contains("serials:     1"), out)
+        XCTAssertTrue(out.contains("signature:   verified"), out)
+        XCTAssertTrue(out.contains("loaded in:"), out)
+        (rc, out, _) = try vouch(["crl", "inspect", crl])
+        XCTAssertEqual(rc, 0)
+        XCTAssertTrue(out.contains("not checked"), out)
+        let impostor = try pki.make("imp", subject: "/CN=root")
+        let forged = try pki.write(try pki.crl(of: impostor), "forged.crl")
+        (rc, out, _) = try vouch(["crl", "inspect", "--ca", root.certPath, forged])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("crl_bad_signature"), out)
+        let junk = try pki.write(Data("not a crl".utf8), "junk.crl")
+        var err: String
+        (rc, _, err) = try vouch(["crl", "inspect", junk])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("malformed_pem"), err)
+    }
+}

@@ -11,7 +11,9 @@
 static const uint8_t OID_SKI[] = EXT(14), OID_KU[] = EXT(15), OID_SAN[] = EXT(17), OID_BC[] = EXT(19),
                      OID_NC[] = EXT(30), OID_CP[] = EXT(32), OID_PM[] = EXT(33), OID_AKI[] = EXT(35),
                      OID_PC[] = EXT(36), OID_EKU[] = EXT(37), OID_IAP[] = EXT(54);
+static const uint8_t OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
 static const uint8_t OID_ANY_EKU[] = {0x55, 0x1d, 0x25, 0x00};
+static const uint8_t OID_SERVER_AUTH[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 static const uint8_t OID_CLIENT_AUTH[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
 
 #define FAIL(msg) do { *why = (msg); return VOUCH_E_DER; } while (0)
@@ -83,6 +85,131 @@ int vname_check(vspan name_tlv, bool *empty) {
     return 0;
 }
 
+/* Names that get matched against an operator's allowed lists: printable ASCII only, so
+ * no NUL or control byte can make two programs read different names. */
+static bool printable_ascii(vspan v) {
+    for (size_t i = 0; i < v.n; i++)
+        if (v.p[i] < 0x20 || v.p[i] > 0x7e) return false;
+    return true;
+}
+
+static bool tlvs_well_formed(vspan content) {
+    der_reader r = der_of(content);
+    while (!der_done(&r))
+        if (der_next(&r, NULL, NULL, NULL)) return false;
+    return true;
+}
+
+bool vdns_name_valid(vspan v) {
+    if (v.n == 0 || v.n > 253) return false;
+    size_t label = 0;
+    bool digits_only = true; /* of the last label: a top-level label is never all digits (RFC 3696), so no IPv4 literal */
+    for (size_t i = 0; i <= v.n; i++) {
+        if (i == v.n || v.p[i] == '.') {
+            if (label == 0 || label > 63) return false; /* empty label: leading, trailing or double dot */
+            if (v.p[i - 1] == '-' || v.p[i - label] == '-') return false;
+            if (i == v.n && digits_only) return false;
+            label = 0;
+            digits_only = true;
+            continue;
+        }
+        uint8_t c = v.p[i];
+        if (c < '0' || c > '9') digits_only = false;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                  (c == '*' && i == 0 && v.n > 2 && v.p[1] == '.');
+        if (!ok) return false;
+        label++;
+    }
+    return true;
+}
+
+/* rfc822Name in a certificate: a mailbox, local@domain, one '@', a valid domain. */
+static bool mailbox_valid(vspan v) {
+    const uint8_t *at = memchr(v.p, '@', v.n);
+    if (!at || at == v.p || memchr(at + 1, '@', (size_t)(v.p + v.n - at - 1))) return false;
+    vspan domain = {at + 1, (size_t)(v.p + v.n - at - 1)};
+    return vdns_name_valid(domain) && domain.p[0] != '*';
+}
+
+/* The names a certificate's subjectAltName gives for its subject must be valid names:
+ * they are matched against operators' allowed lists and name constraints. */
+static const char *san_names_problem(vspan seq) {
+    der_reader r = der_of(seq);
+    int t;
+    vspan v;
+    while (!der_done(&r) && !der_next(&r, &t, &v, NULL)) {
+        if (t == DER_CTX_PRIM(2) && !vdns_name_valid(v)) return "a subjectAltName dNSName is not a valid host name";
+        if (t == DER_CTX_PRIM(1) && !mailbox_valid(v)) return "a subjectAltName rfc822Name is not a valid mailbox";
+    }
+    return NULL;
+}
+
+static int general_names_check(vspan seq, bool constraint, const char **why);
+
+/* GeneralSubtrees ::= SEQUENCE SIZE (1..MAX) OF GeneralSubtree { base GeneralName,
+ * minimum [0] DEFAULT 0, maximum [1] OPTIONAL }: checked for shape; OpenSSL's decoder
+ * (truststore.c, verify.c) reads the rest. */
+static bool subtrees_valid(vspan subtrees) {
+    if (subtrees.n == 0) return false;
+    der_reader r = der_of(subtrees);
+    while (!der_done(&r)) {
+        vspan st;
+        const char *why;
+        if (der_expect(&r, DER_SEQUENCE, &st, NULL) || st.n == 0) return false;
+        der_reader s = der_of(st);
+        vspan base;
+        if (der_next(&s, NULL, NULL, &base) || general_names_check(base, true, &why)) return false;
+        if (!tlvs_well_formed((vspan){s.p, (size_t)(s.end - s.p)})) return false;
+    }
+    return true;
+}
+
+int vgeneral_names_check(vspan seq, const char **why) { return general_names_check(seq, false, why); }
+
+/* In name constraints an iPAddress is an address and a mask (8 or 32 bytes). */
+static int general_names_check(vspan seq, bool constraint, const char **why) {
+    der_reader r = der_of(seq);
+    while (!der_done(&r)) {
+        int t;
+        vspan v;
+        if (der_next(&r, &t, &v, NULL)) FAIL("unreadable GeneralName");
+        switch (t) {
+        case DER_CTX(0): { /* otherName: type-id OID, [0] EXPLICIT value */
+            der_reader o = der_of(v);
+            vspan inner;
+            if (der_expect(&o, DER_OID, NULL, NULL) || der_expect(&o, DER_CTX(0), &inner, NULL) || !der_done(&o) ||
+                !tlvs_well_formed(inner) || inner.n == 0)
+                FAIL("bad otherName");
+            break;
+        }
+        case DER_CTX_PRIM(1): case DER_CTX_PRIM(2): case DER_CTX_PRIM(6):
+            if (v.n == 0 || !printable_ascii(v)) FAIL("rfc822Name, dNSName or URI empty or not printable ASCII");
+            break;
+        case DER_CTX(3): case DER_CTX(5): /* x400Address, ediPartyName: read, never matched */
+            if (!tlvs_well_formed(v)) FAIL("bad x400Address or ediPartyName");
+            break;
+        case DER_CTX(4): { /* directoryName: [4] EXPLICIT Name */
+            der_reader o = der_of(v);
+            vspan name;
+            bool empty;
+            if (der_expect(&o, DER_SEQUENCE, NULL, &name) || !der_done(&o) || vname_check(name, &empty))
+                FAIL("bad directoryName");
+            break;
+        }
+        case DER_CTX_PRIM(7):
+            if (constraint ? v.n != 8 && v.n != 32 : v.n != 4 && v.n != 16)
+                FAIL(constraint ? "iPAddress constraint of neither 8 nor 32 bytes" : "iPAddress of neither 4 nor 16 bytes");
+            break;
+        case DER_CTX_PRIM(8):
+            if (!der_oid_valid(v)) FAIL("bad registeredID");
+            break;
+        default:
+            FAIL("not a GeneralName");
+        }
+    }
+    return 0;
+}
+
 static int read_bool(der_reader *r, bool *out) {
     vspan b;
     if (der_peek(r) != DER_BOOLEAN) { *out = false; return 0; }
@@ -115,6 +242,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
         vspan bits;
         if (der_expect(&r, DER_BIT_STRING, &bits, NULL) || !der_done(&r) || bits.n < 2 || bits.n > 3 || bits.p[0] > 7)
             FAIL("bad keyUsage");
+        if (bits.p[bits.n - 1] & ((1u << bits.p[0]) - 1)) FAIL("keyUsage has bits set in its unused bits (not DER)");
         c->has_ku = true;
         c->ku_critical = critical;
         c->ku = bits.p[1] | (bits.n == 3 ? (unsigned)bits.p[2] << 8 : 0);
@@ -129,6 +257,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
         while (!der_done(&s)) {
             if (der_expect(&s, DER_OID, &p, NULL) || p.n == 0) FAIL("bad extKeyUsage purpose");
             if (OID_IS(p, OID_CLIENT_AUTH)) c->eku_client_auth = true;
+            if (OID_IS(p, OID_SERVER_AUTH)) c->eku_server_auth = true;
             if (OID_IS(p, OID_ANY_EKU)) c->eku_any = true;
         }
         return 0;
@@ -149,7 +278,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
         while (!der_done(&s)) {
             if (der_next(&s, &t, &part, NULL)) FAIL("bad authorityKeyIdentifier");
             if (t == DER_CTX_PRIM(0)) c->aki_keyid = part;
-            else if (t == DER_CTX(1)) c->aki_issuer = part;
+            else if (t == DER_CTX(1) && part.n && !vgeneral_names_check(part, why)) c->aki_issuer = part;
             else if (t == DER_CTX_PRIM(2)) c->aki_serial = part;
             else FAIL("bad authorityKeyIdentifier field");
         }
@@ -158,9 +287,9 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     if (OID_IS(oid, OID_SAN)) {
         vspan seq, whole;
         if (der_expect(&r, DER_SEQUENCE, &seq, &whole) || !der_done(&r)) FAIL("bad subjectAltName");
-        der_reader s = der_of(seq);
-        while (!der_done(&s))
-            if (der_next(&s, NULL, NULL, NULL)) FAIL("bad subjectAltName entry");
+        int rc = vgeneral_names_check(seq, why);
+        if (rc) return rc;
+        c->san_problem = san_names_problem(seq);
         c->has_san = true;
         c->san_critical = critical;
         c->san_empty = seq.n == 0;
@@ -170,12 +299,47 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     if (OID_IS(oid, OID_NC)) {
         vspan seq, whole;
         if (der_expect(&r, DER_SEQUENCE, &seq, &whole) || !der_done(&r)) FAIL("bad nameConstraints");
+        /* RFC 5280 4.2.1.10: permittedSubtrees [0] and/or excludedSubtrees [1], at least one */
+        der_reader s = der_of(seq);
+        vspan sub;
+        bool any = false;
+        if (der_peek(&s) == DER_CTX(0)) {
+            if (der_expect(&s, DER_CTX(0), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints permittedSubtrees");
+            any = true;
+        }
+        if (der_peek(&s) == DER_CTX(1)) {
+            if (der_expect(&s, DER_CTX(1), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints excludedSubtrees");
+            any = true;
+        }
+        if (!der_done(&s) || !any) FAIL("nameConstraints must hold permittedSubtrees or excludedSubtrees");
         c->has_nc = true;
+        c->nc_critical = critical;
         c->nc = whole;
         return 0;
     }
-    if (OID_IS(oid, OID_CP) || OID_IS(oid, OID_PM) || OID_IS(oid, OID_PC) || OID_IS(oid, OID_IAP))
+    if (OID_IS(oid, OID_PC)) {
+        c->has_pc = true;
+        c->pc_critical = critical;
+        return 0;
+    }
+    if (OID_IS(oid, OID_CP) || OID_IS(oid, OID_PM) || OID_IS(oid, OID_IAP))
         return 0; /* understood as OpenSSL does: recognised, policy processing off */
+    if (OID_IS(oid, OID_AIA)) {
+        /* AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF { accessMethod OID, accessLocation GeneralName } */
+        vspan seq, ad;
+        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r) || seq.n == 0) FAIL("bad authorityInfoAccess");
+        der_reader s = der_of(seq);
+        while (!der_done(&s)) {
+            vspan loc;
+            if (der_expect(&s, DER_SEQUENCE, &ad, NULL)) FAIL("bad authorityInfoAccess");
+            der_reader a = der_of(ad);
+            if (der_expect(&a, DER_OID, NULL, NULL) || der_next(&a, NULL, NULL, &loc) || !der_done(&a) ||
+                vgeneral_names_check(loc, why))
+                FAIL("bad authorityInfoAccess accessDescription");
+        }
+        if (!critical) return 0;
+        /* RFC 5280 4.2.2.1: MUST be non-critical; marked critical it is refused as unknown */
+    }
     if (critical && !c->unknown_critical) {
         c->unknown_critical = true;
         /* dotted form of the OID for the refusal message */

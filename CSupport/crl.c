@@ -70,6 +70,8 @@ static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) 
                 }
                 continue;
             }
+            if (OID_IS(oid, OID_CRL_NUMBER) && critical)
+                return BAD("cRLNumber must not be critical (RFC 5280 5.2.3)");
             if (OID_IS(oid, OID_CRL_NUMBER) || OID_IS(oid, OID_AKI) || OID_IS(oid, OID_IAN) ||
                 OID_IS(oid, OID_FRESHEST) || OID_IS(oid, OID_AIA))
                 continue;

@@ -4,6 +4,14 @@
 
 #include <string.h>
 
+bool der_oid_valid(vspan o) {
+    /* X.690: subidentifiers in base 128, minimal (no leading 0x80), the last byte ends one */
+    if (o.n == 0 || (o.p[o.n - 1] & 0x80)) return false;
+    for (size_t i = 0; i < o.n; i++)
+        if (o.p[i] == 0x80 && (i == 0 || !(o.p[i - 1] & 0x80))) return false;
+    return true;
+}
+
 int der_next(der_reader *r, int *tag, vspan *content, vspan *whole) {
     const uint8_t *start = r->p;
     size_t avail = (size_t)(r->end - r->p);
@@ -23,13 +31,7 @@ int der_next(der_reader *r, int *tag, vspan *content, vspan *whole) {
         hdr += nbytes;
     }
     if (len > avail - hdr) return VOUCH_E_DER;
-    if (t == DER_OID) {
-        /* X.690: subidentifiers in base 128, minimal (no leading 0x80), the last byte ends one */
-        const uint8_t *o = start + hdr;
-        if (len == 0 || (o[len - 1] & 0x80)) return VOUCH_E_DER;
-        for (size_t i = 0; i < len; i++)
-            if (o[i] == 0x80 && (i == 0 || !(o[i - 1] & 0x80))) return VOUCH_E_DER;
-    }
+    if (t == DER_OID && !der_oid_valid((vspan){start + hdr, len})) return VOUCH_E_DER;
     if (tag) *tag = t;
     if (content) { content->p = start + hdr; content->n = len; }
     if (whole) { whole->p = start; whole->n = hdr + len; }

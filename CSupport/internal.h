@@ -34,6 +34,8 @@ static inline int der_peek(const der_reader *r) { return der_done(r) ? -1 : r->p
 /* Reads one TLV (single-byte tag, minimal definite length); fills its content and,
  * when `whole` is non-NULL, the whole TLV. Returns 0 or VOUCH_E_DER. */
 int der_next(der_reader *r, int *tag, vspan *content, vspan *whole);
+/* An OBJECT IDENTIFIER's content is well formed (non-empty, minimal base-128). */
+bool der_oid_valid(vspan oid_content);
 /* der_next that also requires the tag. */
 int der_expect(der_reader *r, int tag, vspan *content, vspan *whole);
 /* An INTEGER's content must be minimal (no redundant leading 0x00/0xff). */
@@ -114,13 +116,15 @@ typedef struct {
     int pathlen;                   /* -1 when absent */
     bool has_ku, ku_critical;
     unsigned ku;
-    bool has_eku, eku_client_auth, eku_any;
+    bool has_eku, eku_client_auth, eku_server_auth, eku_any;
     bool has_ski, ski_critical, has_aki, aki_critical;
     vspan ski, aki_keyid;          /* key identifiers' content bytes */
     vspan aki_issuer, aki_serial;  /* authorityCertIssuer [1] content, serial [2] content */
     bool has_san, san_critical, san_empty;
     vspan san;                     /* GeneralNames TLV */
-    bool has_nc;
+    const char *san_problem;       /* a dNSName or rfc822Name that is not a valid name (static text) */
+    bool has_pc, pc_critical;      /* policyConstraints */
+    bool has_nc, nc_critical;
     vspan nc;                      /* NameConstraints TLV (the extension's value) */
     bool unknown_critical;
     char unknown_critical_oid[48];
@@ -135,6 +139,13 @@ int vcert_parse(const uint8_t *der, size_t len, vcert *out, const char **why);
 /* OpenSSL's X509_check_akid: false when the child's authorityKeyIdentifier names another key,
  * serial or issuer than `parent`'s. */
 bool vcert_akid_matches(const vcert *child, const vcert *parent);
+/* Checks a GeneralNames SEQUENCE's content (subjectAltName, as RFC 5280 4.2.1.6 lays it
+ * out): every entry one of the nine GeneralName forms, with IA5 strings in ASCII, IP
+ * addresses of 4 or 16 bytes, directory names well formed. 0 or VOUCH_E_DER. */
+int vgeneral_names_check(vspan seq_content, const char **why);
+/* A dNSName in RFC 5280's preferred name syntax (LDH labels, underscores tolerated),
+ * optionally with a leftmost "*" label. */
+bool vdns_name_valid(vspan name);
 /* Checks a Name TLV's structure (SEQUENCE OF non-empty SET OF {OID, value}). */
 int vname_check(vspan name_tlv, bool *empty);
 /* Prints the Name TLV as an RFC 2253-style string ("CN=leaf,O=Example"). */

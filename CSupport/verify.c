@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "vouch_verify.h"
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ typedef struct {
     const vouch_crl *const *crls;
     size_t ncrls;
     int64_t at;
+    vouch_purpose purpose;
     vouch_verification *v;
     pelem path[VOUCH_MAX_PATH];
     bool used[VOUCH_MAX_PRESENTED];
@@ -89,6 +91,14 @@ static int check_time(vctx *x, vouch_diag *d, int n) {
 
 static bool self_issued(const vcert *c) { return span_eq(c->issuer, c->subject); }
 
+/* RFC 5280 4.1.2.2: a positive serial number of at most 20 octets. */
+static const char *serial_problem(vspan s) {
+    if (s.p[0] & 0x80) return "serialNumber is negative";
+    if (s.n == 1 && s.p[0] == 0) return "serialNumber is zero";
+    if (s.n - (s.p[0] == 0) > 20) return "serialNumber is longer than 20 octets";
+    return NULL;
+}
+
 /* RFC 5280 and OpenSSL 3.0's purpose (sslclient) and strict checks, per certificate. */
 static int check_rules(vctx *x, vouch_diag *d, int n) {
     int plen = 0; /* non-self-issued intermediates below the current certificate */
@@ -105,7 +115,20 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
         }
         if (!x->path[i].anchor && vspki_check_point(c->spki, c->key_type))
             return refuse(x, d, VOUCH_E_WEAK_KEY, i, "the EC public key is not a point on its curve%s", NULL);
-        if (i == 0) {
+        if (!x->path[i].anchor) { /* RFC 5280 MUSTs that OpenSSL lets pass; anchors are trusted as configured */
+            const char *why = serial_problem(c->serial);
+            if (why) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", why);
+            if (c->san_problem) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", c->san_problem);
+            if (c->has_nc && !c->is_ca)
+                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "nameConstraints in a certificate that is not a CA%s", NULL);
+            if (c->has_pc && !c->pc_critical)
+                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "policyConstraints must be critical%s", NULL);
+        }
+        if (i == 0 && x->purpose == VOUCH_PURPOSE_SERVER_AUTH) {
+            if (c->has_ku && !(c->ku & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)))
+                return refuse(x, d, VOUCH_E_KEY_USAGE, i,
+                              "keyUsage allows none of digitalSignature, keyEncipherment, keyAgreement%s", NULL);
+        } else if (i == 0) {
             if (c->has_ku && !(c->ku & (KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT)))
                 return refuse(x, d, VOUCH_E_KEY_USAGE, i, "keyUsage allows neither digitalSignature nor keyAgreement%s", NULL);
         } else {
@@ -114,8 +137,9 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
             if (c->has_ku && !(c->ku & KU_KEY_CERT_SIGN))
                 return refuse(x, d, VOUCH_E_KEY_USAGE, i, "issues certificates but keyUsage lacks keyCertSign%s", NULL);
         }
-        if (c->has_eku && !c->eku_client_auth)
-            return refuse(x, d, VOUCH_E_EXT_KEY_USAGE, i, "extendedKeyUsage is present without clientAuth%s", NULL);
+        if (c->has_eku && !(x->purpose == VOUCH_PURPOSE_SERVER_AUTH ? c->eku_server_auth : c->eku_client_auth))
+            return refuse(x, d, VOUCH_E_EXT_KEY_USAGE, i, "extendedKeyUsage is present without %s",
+                          x->purpose == VOUCH_PURPOSE_SERVER_AUTH ? "serverAuth" : "clientAuth");
         if (n > 1) { /* OpenSSL's X509_V_FLAG_X509_STRICT set, which applies to chains */
             if (c->pathlen >= 0 && !c->is_ca)
                 return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "pathLenConstraint on a certificate that is not a CA%s", NULL);
@@ -219,6 +243,33 @@ static bool has_dns_san(X509 *x) {
     return found;
 }
 
+/* RFC 5280 checks a wildcard dNSName as the literal string, so "*.example.com" passes an
+ * excluded "bar.example.com" although it stands for that very name (CVE-2025-61727).
+ * Refuse a wildcard that covers a name one label below its base that is excluded. */
+static bool wildcard_hits_excluded(X509 *leaf, NAME_CONSTRAINTS *nc) {
+    if (!nc || !nc->excludedSubtrees) return false;
+    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    bool hit = false;
+    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && !hit; i++) {
+        GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        if (g->type != GEN_DNS || g->d.dNSName->length < 3 || memcmp(g->d.dNSName->data, "*.", 2) != 0) continue;
+        const char *base = (const char *)g->d.dNSName->data + 1; /* ".example.com" */
+        size_t blen = (size_t)g->d.dNSName->length - 1;
+        for (int k = 0; k < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees) && !hit; k++) {
+            GENERAL_NAME *e = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, k)->base;
+            if (e->type != GEN_DNS) continue;
+            const char *ex = (const char *)e->d.dNSName->data;
+            size_t elen = (size_t)e->d.dNSName->length;
+            if (elen && ex[0] == '.') ex++, elen--;
+            /* ex = "label" + base, with one label and no dot before base */
+            if (elen <= blen || OPENSSL_strncasecmp(ex + elen - blen, base, blen) != 0) continue;
+            hit = memchr(ex, '.', elen - blen) == NULL;
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    return hit;
+}
+
 /* Name constraints are rare in client PKIs: when a CA in the path has them, OpenSSL's
  * own checker runs on OpenSSL objects (the slow path, about 90 us per certificate). */
 static int check_name_constraints(vctx *x, vouch_diag *d, int n) {
@@ -233,6 +284,10 @@ static int check_name_constraints(vctx *x, vouch_diag *d, int n) {
         const unsigned char *p = x->path[i].c->whole.p;
         objs[i] = d2i_X509(NULL, &p, (long)x->path[i].c->whole.n);
         if (!objs[i]) rc = refuse(x, d, VOUCH_E_DER, i, "OpenSSL cannot read this certificate%s", NULL);
+        /* NAME_CONSTRAINTS_check reads the subjectAltName OpenSSL caches with the other
+         * extensions: without this call it sees no SAN at all and lets every name pass */
+        else if (X509_get_extension_flags(objs[i]) & EXFLAG_INVALID)
+            rc = refuse(x, d, VOUCH_E_DER, i, "OpenSSL cannot read this certificate's extensions%s", NULL);
         if (!rc && x->path[i].c->has_nc) {
             if (x->path[i].anchor) {
                 ncs[i] = x->path[i].anchor->nc;
@@ -251,6 +306,11 @@ static int check_name_constraints(vctx *x, vouch_diag *d, int n) {
             if (!ncs[j]) continue;
             int r = NAME_CONSTRAINTS_check(objs[i], ncs[j]);
             if (r == X509_V_OK && i == 0 && !has_dns_san(objs[i])) r = NAME_CONSTRAINTS_check_CN(objs[i], ncs[j]);
+            if (r == X509_V_OK && wildcard_hits_excluded(objs[i], ncs[j])) {
+                rc = refuse(x, d, VOUCH_E_NAME_CONSTRAINTS, i, "a wildcard dNSName covers a name excluded by certificate %s",
+                            j == n - 1 ? "at the top of the path" : "above it");
+                break;
+            }
             if (r != X509_V_OK) {
                 char why[120];
                 snprintf(why, sizeof why, "a name is outside the constraints of certificate %d (%s)", j,
@@ -366,11 +426,11 @@ static int decode_input(vouch_verification *v, const uint8_t *in, size_t len, si
     return 0;
 }
 
-int vouch_verify(const vouch_truststore *ts, const vouch_crl *const *crls, size_t ncrls, const uint8_t *chain,
+int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_crl *const *crls, size_t ncrls, const uint8_t *chain,
                  size_t chain_len, const uint8_t *untrusted, size_t untrusted_len, int64_t at, vouch_verification **out) {
     if (!out) return VOUCH_E_ARG;
     *out = NULL;
-    if (!ts || (!chain && chain_len) || (!untrusted && untrusted_len) || (!crls && ncrls)) return VOUCH_E_ARG;
+    if (!ts || (purpose != VOUCH_PURPOSE_CLIENT_AUTH && purpose != VOUCH_PURPOSE_SERVER_AUTH) || (!chain && chain_len) || (!untrusted && untrusted_len) || (!crls && ncrls)) return VOUCH_E_ARG;
     vouch_verification *v = calloc(1, sizeof *v);
     if (!v) return VOUCH_E_NOMEM;
     *out = v;
@@ -400,7 +460,7 @@ int vouch_verify(const vouch_truststore *ts, const vouch_crl *const *crls, size_
             goto done;
         }
     }
-    vctx x = {.ts = ts, .crls = crls, .ncrls = ncrls, .at = at, .v = v};
+    vctx x = {.ts = ts, .crls = crls, .ncrls = ncrls, .at = at, .purpose = purpose, .v = v};
     x.path[0] = (pelem){&v->pview[0], NULL, 0};
     x.used[0] = true;
     /* the leaf itself may be an anchor (a pinned, typically self-signed certificate) */

@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     vouch_verification *v = NULL;
     int rc;
     switch (mode & 3) {
-    case 0: rc = vouch_verify(ts, NULL, 0, data, size, NULL, 0, FUZZ_AT, &v); break;
-    case 1: rc = vouch_verify(ts, NULL, 0, data, cut, data + cut, size - cut, FUZZ_AT, &v); break;
-    default: rc = vouch_verify(ts, NULL, 0, data, size, data, size, FUZZ_AT, &v); break;
+    case 0: rc = vouch_verify(ts, VOUCH_PURPOSE_CLIENT_AUTH, NULL, 0, data, size, NULL, 0, FUZZ_AT, &v); break;
+    case 1: rc = vouch_verify(ts, VOUCH_PURPOSE_CLIENT_AUTH, NULL, 0, data, cut, data + cut, size - cut, FUZZ_AT, &v); break;
+    default: rc = vouch_verify(ts, VOUCH_PURPOSE_CLIENT_AUTH, NULL, 0, data, size, data, size, FUZZ_AT, &v); break;
     }
     if (rc == 0) {
         /* whatever was accepted must describe a path that ends at the fixture CA */

@@ -16,14 +16,23 @@ extern "C" {
 
 typedef struct vouch_verification vouch_verification;
 
-/* Verifies `chain` (the leaf first, then any intermediates: PEM blocks, or DER
+/* What the leaf is to be used for. Logins verify VOUCH_PURPOSE_CLIENT_AUTH; the server
+ * purpose is for operators checking a server chain with the same rules (and for running
+ * test suites written for server certificates). Every certificate whose
+ * extendedKeyUsage is present must list the purpose's usage. */
+typedef enum {
+    VOUCH_PURPOSE_CLIENT_AUTH = 0, /* id-kp-clientAuth; leaf keyUsage: digitalSignature or keyAgreement */
+    VOUCH_PURPOSE_SERVER_AUTH = 1, /* id-kp-serverAuth; leaf keyUsage: also keyEncipherment */
+} vouch_purpose;
+
+/* Verifies for `purpose` `chain` (the leaf first, then any intermediates: PEM blocks, or DER
  * certificates back to back) plus optional `untrusted` intermediates in the same forms,
  * at Unix time `at`. With CRLs, the chain passes only along a path none of whose
  * certificates is revoked (every path is tried, as Vault does).
  * Returns 0 when accepted, else the refusal or input error. *out (always set unless
  * the return is VOUCH_E_NOMEM or VOUCH_E_ARG) holds the path or the reason; the caller
  * frees it with vouch_verification_free. */
-int vouch_verify(const vouch_truststore *ts, const vouch_crl *const *crls, size_t ncrls,
+int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_crl *const *crls, size_t ncrls,
                  const uint8_t *chain, size_t chain_len, const uint8_t *untrusted, size_t untrusted_len,
                  int64_t at, vouch_verification **out);
 void vouch_verification_free(vouch_verification *v);

@@ -36,10 +36,10 @@ public final class TrustStore: @unchecked Sendable {
     public var cachedLinks: Int { vouch_truststore_cached_links(raw) }
 
     /// Verifies a presented chain (leaf first, then intermediates; PEM or DER) for TLS
-    /// client authentication at `time`, with revocation from `crls`.
+    /// client authentication (or `purpose`) at `time`, with revocation from `crls`.
     public func verify(
         chain: some DataProtocol, untrusted: some DataProtocol = [UInt8](),
-        crls: [RevocationList] = [], at time: Date = Date()
+        crls: [RevocationList] = [], at time: Date = Date(), purpose: Purpose = .clientAuth
     ) -> ChainVerification {
         let chainBytes = Array(chain), extra = Array(untrusted)
         let at = Int64(time.timeIntervalSince1970.rounded(.down))
@@ -50,11 +50,19 @@ public final class TrustStore: @unchecked Sendable {
                 extra.withUnsafeBufferPointer { u in
                     pointers.withUnsafeBufferPointer { p in
                         vouch_verify(
-                            raw, p.baseAddress, p.count, c.baseAddress, c.count, u.baseAddress, u.count, at, &out)
+                            raw, purpose.c, p.baseAddress, p.count, c.baseAddress, c.count, u.baseAddress, u.count, at, &out)
                     }
                 }
             }
         }
         return ChainVerification(raw: out, status: rc, store: self)
     }
+}
+
+/// What the presented leaf is to be used for: logins verify `.clientAuth`.
+public enum Purpose: String, Sendable, CaseIterable {
+    case clientAuth = "client"
+    case serverAuth = "server"
+
+    var c: vouch_purpose { self == .clientAuth ? VOUCH_PURPOSE_CLIENT_AUTH : VOUCH_PURPOSE_SERVER_AUTH }
 }

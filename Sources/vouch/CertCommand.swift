@@ -27,6 +27,9 @@ struct CertCommand: ParsableCommand {
         @Option(name: .long, help: "Verify at this Unix time instead of now.")
         var at: Int64?
 
+        @Option(name: .long, help: "What the leaf is for: client (a login, the default) or server.")
+        var purpose: Purpose = .clientAuth
+
         @Argument(help: "The leaf certificate, optionally followed by intermediates (PEM or DER).")
         var leaf: String
 
@@ -52,7 +55,7 @@ struct CertCommand: ParsableCommand {
             let chain = try readInput(leaf, what: "certificate")
             let extra = try untrusted.map { try readInput($0, what: "untrusted") } ?? Data()
             let when = at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
-            let result = store.verify(chain: chain, untrusted: extra, crls: crls, at: when)
+            let result = store.verify(chain: chain, untrusted: extra, crls: crls, at: when, purpose: purpose)
             if let refusal = result.refusal {
                 if refusal.isInputError {
                     warn("error (\(refusal.code)): \(refusal.message)")
@@ -70,3 +73,5 @@ struct CertCommand: ParsableCommand {
         }
     }
 }
+
+extension Purpose: ExpressibleByArgument {}

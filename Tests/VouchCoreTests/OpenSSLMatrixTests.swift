@@ -73,11 +73,26 @@ final class OpenSSLMatrixTests: XCTestCase {
         tampered[tampered.count - 20] ^= 0x10
         let tamperedPEM = try PKI.run(["openssl", "x509", "-inform", "DER"], input: Data(tampered))
         cases.append(Case(name: "bad-signature", bundle: [rsaRoot], leaf: tamperedPEM, untrusted: []))
+        // name constraints, on the anchor and on a presented intermediate
+        let ncLines = NameRulesTests.caLines + "\nnameConstraints=critical,permitted;DNS:example.com,permitted;email:example.com"
+        let ncRoot = try pki.make("nc-root", extensions: ncLines)
+        let ncInt = try pki.make("nc-int", issuer: root, extensions: ncLines)
+        for (i, san) in ["DNS:a.example.com", "DNS:a.example.org", "email:ops@example.com", "email:ops@example.org",
+                         "DNS:a.example.com,DNS:b.example.net"].enumerated() {
+            let underRoot = try pki.make("nc-leaf-\(i)", issuer: ncRoot, extensions: NameRulesTests.clientLines(san: san))
+            cases.append(Case(name: "nc-anchor-\(san)", bundle: [ncRoot], leaf: underRoot.pem, untrusted: []))
+            let underInt = try pki.make("nc-leaf2-\(i)", issuer: ncInt, extensions: NameRulesTests.clientLines(san: san))
+            cases.append(Case(name: "nc-intermediate-\(san)", bundle: [root], leaf: underInt.pem, untrusted: [ncInt]))
+        }
         // deliberately stricter than OpenSSL's defaults
         let weak = try pki.make("weak", key: .rsa1024, issuer: rsaRoot, profile: .client)
         cases.append(Case(name: "rsa1024-leaf", bundle: [rsaRoot], leaf: weak.pem, untrusted: [], stricterThanOpenSSL: true))
         let sha1 = try pki.make("sha1", key: .rsa2048, issuer: rsaRoot, profile: .client, md: "sha1")
         cases.append(Case(name: "sha1-leaf", bundle: [rsaRoot], leaf: sha1.pem, untrusted: [], stricterThanOpenSSL: true))
+        let zeroSerial = try pki.make("zero-serial", issuer: root, profile: .client, serialHex: "00")
+        cases.append(Case(name: "serial-zero", bundle: [root], leaf: zeroSerial.pem, untrusted: [], stricterThanOpenSSL: true))
+        let dotted = try pki.make("dotted", issuer: root, extensions: NameRulesTests.clientLines(san: "DNS:.example.com"))
+        cases.append(Case(name: "san-leading-dot", bundle: [root], leaf: dotted.pem, untrusted: [], stricterThanOpenSSL: true))
 
         var mismatches: [String] = []
         for c in cases {
@@ -92,7 +107,8 @@ final class OpenSSLMatrixTests: XCTestCase {
         }
         XCTAssertGreaterThan(cases.count, 40)
         XCTAssertEqual(mismatches, [], mismatches.joined(separator: "\n"))
-        // the matrix must exercise both outcomes
-        XCTAssertTrue(cases.contains { $0.name == "ok-p256" })
+        // the matrix must exercise both outcomes, name constraints included
+        XCTAssertTrue(try opensslAccepts(cases.first { $0.name == "ok-p256" }!, pki: pki))
+        XCTAssertFalse(try opensslAccepts(cases.first { $0.name == "nc-anchor-DNS:a.example.org" }!, pki: pki))
     }
 }

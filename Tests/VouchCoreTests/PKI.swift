@@ -147,9 +147,11 @@ final class PKI {
     }
 
     /// Makes a key and a certificate for `subject`, signed by `issuer` (self-signed when nil).
+    /// `extensions` (openssl.cnf lines) replaces the profile's; `serialHex` the next serial.
     func make(
         _ name: String, subject: String? = nil, key: KeyType = .p256, issuer: Issued? = nil,
-        profile: Profile = .ca, from: Date = Date(timeIntervalSinceNow: -86400),
+        profile: Profile = .ca, extensions: String? = nil, serialHex: String? = nil,
+        from: Date = Date(timeIntervalSinceNow: -86400),
         to: Date = Date(timeIntervalSinceNow: 365 * 86400), md: String? = nil, reuseKeyOf: Issued? = nil
     ) throws -> Issued {
         let out = Issued(name: name, key: reuseKeyOf?.key ?? key, dir: dir)
@@ -166,12 +168,18 @@ final class PKI {
         let signer = issuer ?? out
         let cnf = try caConfig(for: signer)
         serial += 1
-        try "\(String(serial, radix: 16))\n".write(
+        try "\(serialHex ?? String(serial, radix: 16))\n".write(
             to: signer.caDir.appendingPathComponent("serial"), atomically: true, encoding: .utf8)
+        var extfile = dir.appendingPathComponent("ext.cnf").path, section = profile.rawValue
+        if let extensions {
+            extfile = dir.appendingPathComponent("\(name).ext.cnf").path
+            section = "custom"
+            try "[custom]\n\(extensions)\n".write(toFile: extfile, atomically: true, encoding: .utf8)
+        }
         var args = [
             "openssl", "ca", "-batch", "-config", cnf, "-in", csr, "-out", out.certPath, "-notext", "-preserveDN",
             "-startdate", PKI.stamp(from), "-enddate", PKI.stamp(to), "-keyfile", signer.keyPath,
-            "-extfile", dir.appendingPathComponent("ext.cnf").path, "-extensions", profile.rawValue,
+            "-extfile", extfile, "-extensions", section,
         ]
         if issuer == nil { args += ["-selfsign"] } else { args += ["-cert", signer.certPath] }
         if let md { args += ["-md", md] } else if signer.key != .ed25519 { args += ["-md", "sha256"] }

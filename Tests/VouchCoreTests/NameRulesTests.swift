@@ -1,0 +1,165 @@
+// NameRulesTests.swift: name constraints, the syntax of the names a certificate gives
+// for its subject, serial numbers, and the verification purpose, on openssl-made chains.
+import Foundation
+import VouchCore
+import XCTest
+
+final class NameRulesTests: XCTestCase {
+    var pki: PKI!
+    override func setUpWithError() throws { pki = try PKI() }
+    override func tearDown() { pki = nil }
+
+    static let caLines = """
+        basicConstraints=critical,CA:TRUE
+        keyUsage=critical,keyCertSign,cRLSign
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid:always
+        """
+    static func clientLines(san: String) -> String {
+        """
+        basicConstraints=critical,CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=clientAuth
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid:always
+        subjectAltName=\(san)
+        """
+    }
+
+    private func verify(_ leaf: Issued, under anchors: [Issued], untrusted: [Issued] = []) throws -> ChainVerification {
+        let store = try TrustStore(pem: anchors.reduce(Data()) { $0 + $1.pem })
+        return store.verify(chain: leaf.pem, untrusted: untrusted.reduce(Data()) { $0 + $1.pem })
+    }
+
+    private func client(_ name: String, san: String, issuer: Issued) throws -> Issued {
+        try pki.make(name, issuer: issuer, extensions: Self.clientLines(san: san))
+    }
+
+    func testNameConstraintsOfTheAnchorAreEnforced() throws {
+        let root = try pki.make(
+            "root",
+            extensions: Self.caLines + "\nnameConstraints=critical,permitted;DNS:example.com,excluded;DNS:bar.example.com")
+        let inside = try client("inside", san: "DNS:api.example.com", issuer: root)
+        XCTAssertTrue(try verify(inside, under: [root]).isAccepted)
+
+        let outside = try client("outside", san: "DNS:api.example.org", issuer: root)
+        var v = try verify(outside, under: [root])
+        XCTAssertEqual(v.refusal?.code, "name_constraints", v.refusal?.message ?? "")
+        XCTAssertEqual(v.refusal?.certificateIndex, 0)
+
+        let excluded = try client("excluded", san: "DNS:bar.example.com", issuer: root)
+        v = try verify(excluded, under: [root])
+        XCTAssertEqual(v.refusal?.code, "name_constraints", v.refusal?.message ?? "")
+
+        // "*.example.com" is not the string "bar.example.com", but it stands for it
+        let wildcard = try client("wildcard", san: "DNS:*.example.com", issuer: root)
+        v = try verify(wildcard, under: [root])
+        XCTAssertEqual(v.refusal?.code, "name_constraints", v.refusal?.message ?? "")
+        XCTAssertTrue(v.refusal?.message.contains("wildcard") ?? false, v.refusal?.message ?? "")
+    }
+
+    func testNameConstraintsOfAPresentedIntermediateAreEnforced() throws {
+        let root = try pki.make("root")
+        let int = try pki.make(
+            "int", issuer: root,
+            extensions: Self.caLines + "\nnameConstraints=critical,permitted;URI:.spiffe.example,permitted;email:example.com")
+        let ok = try client("ok", san: "URI:spiffe://prod.spiffe.example/api", issuer: int)
+        XCTAssertTrue(try verify(ok, under: [root], untrusted: [int]).isAccepted)
+        let bad = try client("bad", san: "URI:spiffe://evil.example/api", issuer: int)
+        let v = try verify(bad, under: [root], untrusted: [int])
+        XCTAssertEqual(v.refusal?.code, "name_constraints", v.refusal?.message ?? "")
+        let mail = try client("mail", san: "email:ops@example.com", issuer: int)
+        XCTAssertTrue(try verify(mail, under: [root], untrusted: [int]).isAccepted)
+        let othermail = try client("othermail", san: "email:ops@example.net", issuer: int)
+        XCTAssertEqual(try verify(othermail, under: [root], untrusted: [int]).refusal?.code, "name_constraints")
+    }
+
+    func testInvalidSubjectNamesAreRefused() throws {
+        let root = try pki.make("root")
+        for (san, what) in [
+            ("DNS:.example.com", "dNSName"), ("DNS:a..example.com", "dNSName"), ("DNS:-a.example.com", "dNSName"),
+            ("DNS:1.2.3.4", "dNSName"), ("DNS:a.*.example.com", "dNSName"), ("DNS:exa mple.com", "dNSName"),
+            ("email:invalid@address@example.com", "rfc822Name"), ("email:nobody", "rfc822Name"),
+        ] {
+            let leaf = try client("bad-\(UUID().uuidString.prefix(8))", san: san, issuer: root)
+            let v = try verify(leaf, under: [root])
+            XCTAssertEqual(v.refusal?.code, "malformed_certificate", "\(san): \(v.refusal?.message ?? "accepted")")
+            XCTAssertTrue(v.refusal?.message.contains(what) ?? false, "\(san): \(v.refusal?.message ?? "")")
+        }
+        for san in ["DNS:*.example.com", "DNS:_svc.example.com", "DNS:a-b.example.com", "email:a.b+c@example.com"] {
+            let leaf = try client("good-\(UUID().uuidString.prefix(8))", san: san, issuer: root)
+            XCTAssertTrue(try verify(leaf, under: [root]).isAccepted, san)
+        }
+    }
+
+    func testNameConstraintsInALeafAreRefused() throws {
+        let root = try pki.make("root")
+        let leaf = try pki.make(
+            "leaf", issuer: root,
+            extensions: Self.clientLines(san: "DNS:a.example.com") + "\nnameConstraints=critical,permitted;DNS:example.com")
+        let v = try verify(leaf, under: [root])
+        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
+        XCTAssertTrue(v.refusal?.message.contains("nameConstraints") ?? false, v.refusal?.message ?? "")
+    }
+
+    func testEmptyNameConstraintsAreUnreadable() throws {
+        let root = try pki.make("root")
+        // both subtrees absent: "nameConstraints=critical,DER:30:00"
+        let int = try pki.make("int", issuer: root, extensions: Self.caLines + "\nnameConstraints=critical,DER:30:00")
+        let leaf = try client("leaf", san: "DNS:a.example.com", issuer: int)
+        let v = try verify(leaf, under: [root], untrusted: [int])
+        XCTAssertEqual(v.refusal?.code, "malformed_der", v.refusal?.message ?? "")
+        XCTAssertEqual(v.refusal?.certificateIndex, 1)
+        XCTAssertTrue(v.refusal?.message.contains("nameConstraints") ?? false, v.refusal?.message ?? "")
+    }
+
+    func testSerialNumbersMustBePositiveAndAtMostTwentyOctets() throws {
+        let root = try pki.make("root")
+        let zero = try pki.make("zero", issuer: root, profile: .client, serialHex: "00")
+        var v = try verify(zero, under: [root])
+        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
+        XCTAssertTrue(v.refusal?.message.contains("serialNumber is zero") ?? false, v.refusal?.message ?? "")
+        let long = try pki.make("long", issuer: root, profile: .client, serialHex: String(repeating: "7f", count: 21))
+        v = try verify(long, under: [root])
+        XCTAssertTrue(v.refusal?.message.contains("longer than 20 octets") ?? false, v.refusal?.message ?? "")
+        // 20 octets with the top bit set need a 21st, sign, octet: still 20 octets of number
+        let twenty = try pki.make("twenty", issuer: root, profile: .client, serialHex: String(repeating: "ff", count: 20))
+        XCTAssertTrue(try verify(twenty, under: [root]).isAccepted)
+    }
+
+    func testPolicyConstraintsMustBeCritical() throws {
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root, extensions: Self.caLines + "\npolicyConstraints=requireExplicitPolicy:0")
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        let v = try verify(leaf, under: [root], untrusted: [int])
+        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
+        XCTAssertEqual(v.refusal?.certificateIndex, 1)
+        XCTAssertTrue(v.refusal?.message.contains("policyConstraints") ?? false, v.refusal?.message ?? "")
+    }
+
+    func testCriticalAuthorityInfoAccessIsRefused() throws {
+        let root = try pki.make("root")
+        let leaf = try pki.make(
+            "leaf", issuer: root,
+            extensions: Self.clientLines(san: "DNS:a.example.com") + "\nauthorityInfoAccess=critical,caIssuers;URI:http://ca.example/ca.der")
+        let v = try verify(leaf, under: [root])
+        XCTAssertEqual(v.refusal?.code, "unknown_critical_extension", v.refusal?.message ?? "")
+        XCTAssertTrue(v.refusal?.message.contains("1.3.6.1.5.5.7.1.1") ?? false, v.refusal?.message ?? "")
+        let fine = try pki.make(
+            "fine", issuer: root,
+            extensions: Self.clientLines(san: "DNS:a.example.com") + "\nauthorityInfoAccess=caIssuers;URI:http://ca.example/ca.der")
+        XCTAssertTrue(try verify(fine, under: [root]).isAccepted)
+    }
+
+    func testServerPurposeWantsServerAuth() throws {
+        let root = try pki.make("root")
+        let server = try pki.make("server", issuer: root, profile: .serverOnly)
+        let store = try TrustStore(pem: root.pem)
+        XCTAssertEqual(store.verify(chain: server.pem).refusal?.code, "extended_key_usage")
+        XCTAssertTrue(store.verify(chain: server.pem, purpose: .serverAuth).isAccepted)
+        let client = try pki.make("client", issuer: root, profile: .client)
+        let v = store.verify(chain: client.pem, purpose: .serverAuth)
+        XCTAssertEqual(v.refusal?.code, "extended_key_usage")
+        XCTAssertTrue(v.refusal?.message.contains("serverAuth") ?? false, v.refusal?.message ?? "")
+    }
+}

@@ -58,7 +58,7 @@ static bool string_valid(int tag, vspan v) {
         return true;
     case 0x1e: return v.n % 2 == 0; /* BMPString */
     case 0x1c: return v.n % 4 == 0; /* UniversalString */
-    case 0x12: case 0x14: case 0x1a: return true; /* NumericString, TeletexString, VisibleString */
+    case 0x12: case 0x14: return true; /* NumericString, TeletexString (VisibleString is in neither RFC 5280 nor OpenSSL) */
     default: return false; /* only the string types of RFC 5280's DirectoryString and friends */
     }
 }

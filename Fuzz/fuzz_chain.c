@@ -1,4 +1,4 @@
-/* fuzz_chain.c: the lean certificate reader and chain verification on arbitrary input.
+/* fuzz_chain.c: the lean certificate reader, name listing and chain verification on arbitrary input.
  * The first byte picks how the rest is presented (as the chain, as untrusted
  * intermediates after a fixed leaf, or split in two); the trust store is the fixture CA. */
 #include <stdint.h>
@@ -7,6 +7,7 @@
 
 #include "fuzz_fixture.h"
 #include "internal.h"
+#include "vouch_names.h"
 #include "vouch_verify.h"
 
 static vouch_truststore *ts;
@@ -20,6 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)vcert_parse(data, size, &c, NULL);
     vouch_cert_summary s;
     (void)vouch_cert_summarize(data, size, &s);
+    /* names borrow from the input: every one must lie inside it */
+    vouch_name names[8];
+    size_t count = 0;
+    if (vouch_cert_names(data, size, names, 8, &count) == 0)
+        for (size_t i = 0; i < count && i < 8; i++)
+            if (names[i].value < data || names[i].value + names[i].len > data + size) abort();
     size_t cut = size ? (mode * 131u) % size : 0;
     vouch_verification *v = NULL;
     int rc;

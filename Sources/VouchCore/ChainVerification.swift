@@ -26,6 +26,15 @@ public final class ChainVerification: @unchecked Sendable {
         return VouchError(diag.pointee, status: status)
     }
 
+    /// The names the accepted leaf gives for its subject (nil when refused).
+    public var leafNames: CertificateNames? {
+        guard let raw, status == 0 else { return nil }
+        var der: UnsafePointer<UInt8>?
+        var len = 0
+        guard vouch_verification_path_cert(raw, 0, &der, &len, nil) == 0, let der else { return nil }
+        return CertificateNames(der: UnsafeBufferPointer(start: der, count: len))
+    }
+
     /// The accepted path, leaf first and trust anchor last (empty when refused).
     public var path: [CertificateSummary] {
         guard let raw, status == 0 else { return [] }

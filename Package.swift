@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "vouch",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vouch", targets: ["vouch"]),
         .library(name: "VouchCore", targets: ["VouchCore"]),
@@ -23,6 +23,10 @@ let package = Package(
         ),
         // The thin Swift API over it: owns every C object, no C pointer escapes.
         .target(name: "VouchCore", dependencies: ["CVouch"], path: "Sources/VouchCore"),
+        // Debian's SQLite (libsqlite3-dev) for the embedded store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // The domain, with no HTTP: identities, auth methods, logins, tokens, storage, audit.
+        .target(name: "VouchService", dependencies: ["VouchCore", "CSQLite"], path: "Sources/VouchService"),
         .executableTarget(
             name: "vouch",
             dependencies: ["VouchCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -43,6 +47,11 @@ let package = Package(
             ],
             path: "Benchmarks/VouchBench"
         ),
-        .testTarget(name: "VouchCoreTests", dependencies: ["VouchCore"], path: "Tests/VouchCoreTests"),
+        // Test PKIs made with the openssl CLI, shared by the test targets.
+        .target(name: "VouchTestSupport", path: "Tests/VouchTestSupport"),
+        .testTarget(name: "VouchCoreTests", dependencies: ["VouchCore", "VouchTestSupport"], path: "Tests/VouchCoreTests"),
+        .testTarget(
+            name: "VouchServiceTests", dependencies: ["VouchService", "VouchCore", "VouchTestSupport"],
+            path: "Tests/VouchServiceTests"),
     ]
 )

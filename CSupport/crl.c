@@ -256,6 +256,15 @@ int vouch_crl_contains(const vouch_crl *crl, const uint8_t *serial, size_t len) 
     return crl && serial ? revset_contains(&crl->set, serial, len) : 0;
 }
 
+int vouch_crl_next_serial(const vouch_crl *crl, size_t *cursor, const uint8_t **serial, size_t *len) {
+    if (!crl || !cursor || !serial || !len || *cursor >= crl->set.arena_len) return 0;
+    const uint8_t *e = crl->set.arena + *cursor;
+    *serial = e + 1;
+    *len = e[0];
+    *cursor += 1 + (size_t)e[0];
+    return 1;
+}
+
 int crl_checked(const vouch_crl *crl) { return crl->checked; }
 
 int crl_revokes(const vouch_crl *crl, vspan issuer, vspan serial) {

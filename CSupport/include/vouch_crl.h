@@ -34,6 +34,10 @@ int64_t vouch_crl_next_update(const vouch_crl *crl);   /* Unix seconds; 0 when a
 size_t vouch_crl_memory(const vouch_crl *crl);         /* bytes held by the revocation set */
 /* The issuer name as "CN=...,O=..." into buf (NUL-terminated, truncated to cap). */
 void vouch_crl_issuer(const vouch_crl *crl, char *buf, size_t cap);
+/* Iterates the revoked serial numbers (DER INTEGER content bytes, borrowed from the
+ * CRL) in the order the CRL lists them: start with *cursor = 0; returns 1 and fills
+ * serial/len for each, then 0. */
+int vouch_crl_next_serial(const vouch_crl *crl, size_t *cursor, const uint8_t **serial, size_t *len);
 /* 1 when `serial` (a DER INTEGER's content bytes) is revoked by this CRL, else 0. */
 int vouch_crl_contains(const vouch_crl *crl, const uint8_t *serial, size_t len);
 

@@ -82,7 +82,7 @@ public struct CertificateNames: Sendable, Equatable {
     }
 
     /// A big-endian unsigned integer as decimal, by repeated division.
-    static func decimal(_ bytes: [UInt8]) -> String {
+    public static func decimal(_ bytes: [UInt8]) -> String {
         var n = Array(bytes.drop { $0 == 0 })
         if n.isEmpty { return "0" }
         var digits: [UInt8] = []

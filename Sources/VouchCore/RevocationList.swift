@@ -39,6 +39,17 @@ public final class RevocationList: @unchecked Sendable {
         return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The revoked serial numbers (DER INTEGER content bytes), in the CRL's order.
+    public var serials: [[UInt8]] {
+        var out: [[UInt8]] = []
+        out.reserveCapacity(count)
+        var cursor = 0
+        var p: UnsafePointer<UInt8>?
+        var n = 0
+        while vouch_crl_next_serial(raw, &cursor, &p, &n) == 1, let p { out.append(Array(UnsafeBufferPointer(start: p, count: n))) }
+        return out
+    }
+
     /// Whether `serial` (a DER INTEGER's content bytes) is revoked.
     public func contains(serial: [UInt8]) -> Bool {
         serial.withUnsafeBufferPointer { vouch_crl_contains(raw, $0.baseAddress, $0.count) != 0 }

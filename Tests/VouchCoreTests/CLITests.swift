@@ -1,5 +1,6 @@
 // CLITests.swift: the `vouch` binary as an operator runs it: exit codes 0/1/2 and output.
 import Foundation
+import VouchTestSupport
 import XCTest
 
 final class CLITests: XCTestCase {

@@ -2,6 +2,7 @@
 // openssl CLI prints for the same certificate.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class CertificateNamesTests: XCTestCase {

@@ -2,6 +2,7 @@
 // of chain verification, each with its reason.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class ChainVerificationTests: XCTestCase {

@@ -4,6 +4,7 @@
 // and every listed case must still differ (so the list cannot go stale).
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 /// Where the shared public test vectors live: $VOUCH_TESTDATA, else ../shared/testdata

@@ -2,6 +2,7 @@
 // for its subject, serial numbers, and the verification purpose, on openssl-made chains.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class NameRulesTests: XCTestCase {
@@ -9,22 +10,8 @@ final class NameRulesTests: XCTestCase {
     override func setUpWithError() throws { pki = try PKI() }
     override func tearDown() { pki = nil }
 
-    static let caLines = """
-        basicConstraints=critical,CA:TRUE
-        keyUsage=critical,keyCertSign,cRLSign
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid:always
-        """
-    static func clientLines(san: String) -> String {
-        """
-        basicConstraints=critical,CA:FALSE
-        keyUsage=critical,digitalSignature
-        extendedKeyUsage=clientAuth
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid:always
-        subjectAltName=\(san)
-        """
-    }
+    static let caLines = ExtensionLines.ca
+    static func clientLines(san: String) -> String { ExtensionLines.client(san: san) }
 
     private func verify(_ leaf: Issued, under anchors: [Issued], untrusted: [Issued] = []) throws -> ChainVerification {
         let store = try TrustStore(pem: anchors.reduce(Data()) { $0 + $1.pem })

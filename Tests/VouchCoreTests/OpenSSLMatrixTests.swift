@@ -4,6 +4,7 @@
 // refusal is asserted.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class OpenSSLMatrixTests: XCTestCase {

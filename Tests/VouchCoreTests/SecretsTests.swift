@@ -2,6 +2,7 @@
 // the openssl CLI as the independent check where one exists.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class SecretsTests: XCTestCase {

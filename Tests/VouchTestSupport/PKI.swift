@@ -1,12 +1,11 @@
-// PKI.swift: test certificates and CRLs made with the real openssl CLI (`openssl ca`, so
+// PKI.swift (test support, shared by the test targets): test certificates and CRLs made with the real openssl CLI (`openssl ca`, so
 // that validity dates, revocation and CRLs are exactly what a real CA produces).
 import Foundation
-import XCTest
 
-enum KeyType: String, CaseIterable {
+public enum KeyType: String, CaseIterable, Sendable {
     case rsa2048, rsa4096, rsa1024, p256, p384, ed25519
 
-    var genpkeyArgs: [String] {
+    public var genpkeyArgs: [String] {
         switch self {
         case .rsa2048: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
         case .rsa4096: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"]
@@ -19,10 +18,10 @@ enum KeyType: String, CaseIterable {
 }
 
 /// Extension profiles, as an operator's openssl.cnf would have them.
-enum Profile: String {
+public enum Profile: String, Sendable {
     case ca, caNoKU, caNotCritical, caPathLen0, notCA, client, serverOnly, clientNoSAN, clientKeyEncipherOnly
 
-    var section: String {
+    public var section: String {
         switch self {
         case .ca:
             "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n"
@@ -46,24 +45,24 @@ enum Profile: String {
     }
 }
 
-struct Issued {
-    let name: String
-    let key: KeyType
-    let dir: URL
-    var certPath: String { dir.appendingPathComponent("\(name).pem").path }
-    var keyPath: String { dir.appendingPathComponent("\(name).key").path }
-    var caDir: URL { dir.appendingPathComponent("\(name).ca") }
-    var pem: Data { try! Data(contentsOf: URL(fileURLWithPath: certPath)) }
-    var der: Data {
+public struct Issued: Sendable {
+    public let name: String
+    public let key: KeyType
+    public let dir: URL
+    public var certPath: String { dir.appendingPathComponent("\(name).pem").path }
+    public var keyPath: String { dir.appendingPathComponent("\(name).key").path }
+    public var caDir: URL { dir.appendingPathComponent("\(name).ca") }
+    public var pem: Data { try! Data(contentsOf: URL(fileURLWithPath: certPath)) }
+    public var der: Data {
         try! PKI.run(["openssl", "x509", "-in", certPath, "-outform", "DER"])
     }
 }
 
-final class PKI {
-    let dir: URL
+public final class PKI: @unchecked Sendable {
+    public let dir: URL
     private var serial = 0x1000
 
-    init() throws {
+    public init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var cnf = "[req]\ndistinguished_name=dn\n[dn]\n"
@@ -77,7 +76,7 @@ final class PKI {
     deinit { try? FileManager.default.removeItem(at: dir) }
 
     @discardableResult
-    static func run(_ args: [String], input: Data? = nil) throws -> Data {
+    public static func run(_ args: [String], input: Data? = nil) throws -> Data {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
@@ -138,7 +137,7 @@ final class PKI {
         return cnf.path
     }
 
-    static func stamp(_ d: Date) -> String {
+    public static func stamp(_ d: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -148,7 +147,7 @@ final class PKI {
 
     /// Makes a key and a certificate for `subject`, signed by `issuer` (self-signed when nil).
     /// `extensions` (openssl.cnf lines) replaces the profile's; `serialHex` the next serial.
-    func make(
+    public func make(
         _ name: String, subject: String? = nil, key: KeyType = .p256, issuer: Issued? = nil,
         profile: Profile = .ca, extensions: String? = nil, serialHex: String? = nil,
         from: Date = Date(timeIntervalSinceNow: -86400),
@@ -188,7 +187,7 @@ final class PKI {
     }
 
     /// Revokes `cert` in its issuer's database.
-    func revoke(_ cert: Issued, by issuer: Issued) throws {
+    public func revoke(_ cert: Issued, by issuer: Issued) throws {
         try PKI.run([
             "openssl", "ca", "-config", try caConfig(for: issuer), "-keyfile", issuer.keyPath, "-cert", issuer.certPath,
             "-revoke", cert.certPath,
@@ -196,7 +195,7 @@ final class PKI {
     }
 
     /// The issuer's current CRL, PEM.
-    func crl(of issuer: Issued) throws -> Data {
+    public func crl(of issuer: Issued) throws -> Data {
         let s = issuer
         let path = dir.appendingPathComponent("\(issuer.name)-\(UUID().uuidString).crl").path
         var args = [
@@ -208,9 +207,30 @@ final class PKI {
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
-    func write(_ data: Data, _ name: String) throws -> String {
+    public func write(_ data: Data, _ name: String) throws -> String {
         let path = dir.appendingPathComponent(name).path
         try data.write(to: URL(fileURLWithPath: path))
         return path
+    }
+}
+
+/// openssl.cnf extension lines for tests that need their own.
+public enum ExtensionLines {
+    public static let ca = """
+        basicConstraints=critical,CA:TRUE
+        keyUsage=critical,keyCertSign,cRLSign
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid:always
+        """
+
+    public static func client(san: String) -> String {
+        """
+        basicConstraints=critical,CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=clientAuth
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid:always
+        subjectAltName=\(san)
+        """
     }
 }

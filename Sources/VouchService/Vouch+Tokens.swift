@@ -1,0 +1,106 @@
+// Vouch+Tokens.swift: access tokens: issued at login as a JWS signed with the server's
+// Ed25519 key; used (counted atomically, trusted IPs checked), renewed (by the TTL,
+// never past the max TTL) and revoked against the server's state of each token.
+import Foundation
+import VouchCore
+
+extension Vouch {
+    func issue(subject: String, method: String, displayName: String, policies: [String], metadata: [String: String],
+               settings: TokenSettings, identityId: String?) throws -> LoginResult {
+        let t = now()
+        let maxExpires = t + Int64(settings.maxTTL)
+        let expires = settings.ttl == 0 ? maxExpires : min(t + Int64(settings.ttl), maxExpires)
+        let record = TokenRecord(
+            id: Base64URL.encode(Secrets.random(count: 18)), accessor: Base64URL.encode(Secrets.random(count: 18)),
+            subject: subject, authMethod: method, displayName: displayName, policies: policies, metadata: metadata,
+            createdAt: t, expiresAt: expires, maxExpiresAt: maxExpires, ttl: settings.ttl, uses: 0,
+            usesLimit: settings.numUsesLimit, trustedIPs: settings.trustedIPs, revoked: false)
+        try store.insertToken(record)
+        let token = signer.sign(AccessClaims(
+            iss: "vouch", sub: subject, jti: record.id, iat: t, exp: maxExpires, authMethod: method, identityId: identityId))
+        return LoginResult(accessToken: token, record: record)
+    }
+
+    /// The server's record of a token this server signed and still knows, or why not.
+    private func record(of token: String) throws -> TokenRecord {
+        guard let claims = signer.verify(token) else {
+            throw ServiceError(.unauthorized, "invalid_token", "the access token is not valid")
+        }
+        guard claims.exp > now() else { throw ServiceError(.unauthorized, "token_expired", "the access token has expired") }
+        guard let r = try store.token(id: claims.jti) else {
+            throw ServiceError(.unauthorized, "invalid_token", "the access token is not valid")
+        }
+        return r
+    }
+
+    private func tokenEvent(_ action: String, _ outcome: String, _ r: TokenRecord?, remote: String?, code: String? = nil) {
+        audit.record(.init(type: "token", action: action, outcome: outcome, remote: remote, subject: r?.subject, code: code,
+                           accessor: r?.accessor))
+    }
+
+    /// One use of a token, by its holder at `remote`: signature, expiry, revocation and
+    /// trusted IPs checked, the use counted. Returns the record after the use.
+    public func useToken(_ token: String, remote: String) throws -> TokenRecord {
+        let r: TokenRecord
+        do {
+            r = try record(of: token)
+        } catch let e as ServiceError {
+            tokenEvent("use", "refused", nil, remote: remote, code: e.code)
+            metrics.increment("vouch_token_uses_total", [("outcome", e.code)])
+            throw e
+        }
+        guard CIDR.anyContains(r.trustedIPs, remote) else {
+            tokenEvent("use", "refused", r, remote: remote, code: "ip_not_trusted")
+            metrics.increment("vouch_token_uses_total", [("outcome", "ip_not_trusted")])
+            throw ServiceError(.forbidden, "ip_not_trusted", "the access token may not be used from this address")
+        }
+        let outcome = try store.useToken(id: r.id, now: now())
+        let code: String
+        switch outcome {
+        case .used(let after):
+            metrics.increment("vouch_token_uses_total", [("outcome", "ok")])
+            return after
+        case .notFound: code = "invalid_token"
+        case .revoked: code = "token_revoked"
+        case .expired: code = "token_expired"
+        case .exhausted: code = "token_uses_exhausted"
+        }
+        tokenEvent("use", "refused", r, remote: remote, code: code)
+        metrics.increment("vouch_token_uses_total", [("outcome", code)])
+        throw ServiceError(code == "token_uses_exhausted" ? .forbidden : .unauthorized, code, Self.tokenMessages[code] ?? code)
+    }
+
+    static let tokenMessages = [
+        "invalid_token": "the access token is not valid", "token_revoked": "the access token has been revoked",
+        "token_expired": "the access token has expired", "token_uses_exhausted": "the access token has no uses left",
+    ]
+
+    /// Extends a live token by its TTL (or `increment` seconds, Vault's renew), never past
+    /// its max TTL. Does not count a use.
+    public func renewToken(_ token: String, increment: Int? = nil, remote: String) throws -> LoginResult {
+        let r = try record(of: token)
+        guard CIDR.anyContains(r.trustedIPs, remote) else {
+            tokenEvent("renew", "refused", r, remote: remote, code: "ip_not_trusted")
+            throw ServiceError(.forbidden, "ip_not_trusted", "the access token may not be used from this address")
+        }
+        let t = now()
+        let by = Int64(increment.map { min(max($0, 1), r.ttl == 0 ? Int.max : r.ttl) } ?? (r.ttl == 0 ? Int(r.maxExpiresAt - t) : r.ttl))
+        guard let after = try store.renewToken(id: r.id, expiresAt: min(t + by, r.maxExpiresAt), now: t) else {
+            let code = r.revoked ? "token_revoked" : r.expiresAt <= t ? "token_expired" : "token_uses_exhausted"
+            tokenEvent("renew", "refused", r, remote: remote, code: code)
+            throw ServiceError(code == "token_uses_exhausted" ? .forbidden : .unauthorized, code, Self.tokenMessages[code] ?? code)
+        }
+        tokenEvent("renew", "ok", after, remote: remote)
+        return LoginResult(accessToken: token, record: after, now: t)
+    }
+
+    /// Revokes a token (its holder may always give it up).
+    public func revokeToken(_ token: String, remote: String) throws {
+        let r = try record(of: token)
+        _ = try store.revokeToken(id: r.id)
+        tokenEvent("revoke", "ok", r, remote: remote)
+    }
+
+    /// Seconds a record has left.
+    public func remaining(_ r: TokenRecord) -> Int { max(0, Int(r.expiresAt - now())) }
+}

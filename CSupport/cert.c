@@ -10,7 +10,7 @@
 #define EXT(x) {0x55, 0x1d, (x)}
 static const uint8_t OID_SKI[] = EXT(14), OID_KU[] = EXT(15), OID_SAN[] = EXT(17), OID_BC[] = EXT(19),
                      OID_NC[] = EXT(30), OID_CP[] = EXT(32), OID_PM[] = EXT(33), OID_AKI[] = EXT(35),
-                     OID_PC[] = EXT(36), OID_EKU[] = EXT(37), OID_IAP[] = EXT(54);
+                     OID_PC[] = EXT(36), OID_EKU[] = EXT(37), OID_IAP[] = EXT(54), OID_CRLDP[] = EXT(31);
 static const uint8_t OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
 static const uint8_t OID_ANY_EKU[] = {0x55, 0x1d, 0x25, 0x00};
 static const uint8_t OID_SERVER_AUTH[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
@@ -324,6 +324,34 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     }
     if (OID_IS(oid, OID_CP) || OID_IS(oid, OID_PM) || OID_IS(oid, OID_IAP))
         return 0; /* understood as OpenSSL does: recognised, policy processing off */
+    if (OID_IS(oid, OID_CRLDP)) {
+        /* read, never used (revocation comes from pushed CRLs), but read strictly as OpenSSL
+         * does: CRLDistributionPoints ::= SEQUENCE SIZE (1..MAX) OF DistributionPoint */
+        vspan seq, dp;
+        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r) || seq.n == 0) FAIL("bad cRLDistributionPoints");
+        der_reader s = der_of(seq);
+        while (!der_done(&s)) {
+            if (der_expect(&s, DER_SEQUENCE, &dp, NULL)) FAIL("bad cRLDistributionPoints");
+            der_reader d = der_of(dp);
+            vspan part;
+            if (der_peek(&d) == DER_CTX(0)) { /* distributionPoint: fullName [0] or nameRelativeToCRLIssuer [1] */
+                vspan name;
+                int t;
+                if (der_expect(&d, DER_CTX(0), &part, NULL)) FAIL("bad distributionPoint");
+                der_reader n = der_of(part);
+                if (der_next(&n, &t, &name, NULL) || !der_done(&n)) FAIL("bad distributionPoint");
+                if (t == DER_CTX(0) ? name.n == 0 || vgeneral_names_check(name, why) : t != DER_CTX(1) || name.n == 0)
+                    FAIL("bad distributionPoint name");
+            }
+            if (der_peek(&d) == DER_CTX_PRIM(1) && (der_expect(&d, DER_CTX_PRIM(1), &part, NULL) || part.n == 0 || part.p[0] > 7))
+                FAIL("bad distributionPoint reasons");
+            if (der_peek(&d) == DER_CTX(2) &&
+                (der_expect(&d, DER_CTX(2), &part, NULL) || part.n == 0 || vgeneral_names_check(part, why)))
+                FAIL("bad distributionPoint cRLIssuer");
+            if (!der_done(&d)) FAIL("bad distributionPoint");
+        }
+        return 0; /* RFC 5280 4.2.1.13: SHOULD be non-critical; critical, it is understood all the same */
+    }
     if (OID_IS(oid, OID_AIA)) {
         /* AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF { accessMethod OID, accessLocation GeneralName } */
         vspan seq, ad;

@@ -115,9 +115,11 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
         }
         if (!x->path[i].anchor && vspki_check_point(c->spki, c->key_type))
             return refuse(x, d, VOUCH_E_WEAK_KEY, i, "the EC public key is not a point on its curve%s", NULL);
+        /* negative serials are refused everywhere, as Go's crypto/x509 does (a pinned leaf is an
+         * anchor); real roots have serial zero (Starfield Root G2), so the rest spares anchors */
+        const char *why = serial_problem(c->serial);
+        if (why && (!x->path[i].anchor || (c->serial.p[0] & 0x80))) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", why);
         if (!x->path[i].anchor) { /* RFC 5280 MUSTs that OpenSSL lets pass; anchors are trusted as configured */
-            const char *why = serial_problem(c->serial);
-            if (why) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", why);
             if (c->san_problem) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", c->san_problem);
             if (c->has_nc && !c->is_ca)
                 return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "nameConstraints in a certificate that is not a CA%s", NULL);

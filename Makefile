@@ -28,6 +28,7 @@ test: deps
 bench: deps
 	swift build -c release --product vouch-bench
 	.build/release/vouch-bench --out bench-results.json
+	python3 scripts/bench-table.py bench-results.json > BENCHMARKS.md
 
 Fuzz/bin/%: Fuzz/%.c $(CORE_SRC) $(wildcard CSupport/*.h CSupport/include/*.h)
 	@mkdir -p Fuzz/bin

@@ -82,8 +82,31 @@ static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) 
     return 0;
 }
 
+/* The common entry, read without the general reader: SEQUENCE { INTEGER, UTCTime or
+ * GeneralizedTime } with short-form lengths and no extensions. Returns false for
+ * anything else, which walk_entry then reads (and judges) the general way. */
+static inline bool fast_entry(der_reader *r, vspan *serial) {
+    const uint8_t *p = r->p;
+    size_t avail = (size_t)(r->end - p);
+    if (avail < 2 || p[0] != DER_SEQUENCE || p[1] >= 0x80 || (size_t)p[1] + 2 > avail) return false;
+    size_t n = p[1];
+    if (n < 4 || p[2] != DER_INTEGER || p[3] >= 0x80 || p[3] == 0) return false;
+    size_t sl = p[3];
+    if (4 + sl + 2 > 2 + n) return false;
+    const uint8_t *t = p + 4 + sl;
+    size_t tl = t[0] == DER_UTCTIME ? 13 : t[0] == DER_GENTIME ? 15 : 0;
+    if (!tl || t[1] != tl || (size_t)(t + 2 + tl - p) != 2 + n) return false;
+    vspan s = {p + 4, sl};
+    if (!der_integer_minimal(s) || !der_time_valid(t[0], (vspan){t + 2, tl})) return false;
+    *serial = s;
+    r->p = p + 2 + n;
+    return true;
+}
+
 /* Reads one revokedCertificates entry: the serial, and whether the entry counts. */
 static int walk_entry(der_reader *r, vspan *serial, bool *remove, vouch_diag *d) {
+    *remove = false;
+    if (fast_entry(r, serial)) return 0;
     vspan ent, t;
     int tag;
     int64_t when;
@@ -92,7 +115,6 @@ static int walk_entry(der_reader *r, vspan *serial, bool *remove, vouch_diag *d)
     if (der_expect(&e, DER_INTEGER, serial, NULL) || !der_integer_minimal(*serial) || serial->n > 255)
         return BAD("bad revoked serial number");
     if (der_next(&e, &tag, &t, NULL) || der_time(tag, t, &when)) return BAD("bad revocationDate");
-    *remove = false;
     if (!der_done(&e)) {
         vspan exts;
         if (der_expect(&e, DER_SEQUENCE, &exts, NULL) || !der_done(&e)) return BAD("bad entry extensions");
@@ -143,57 +165,76 @@ static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, 
     }
     if (!der_done(&b)) return BAD("trailing data in tbsCertList");
 
-    /* pass 1: structure and count, no hashing */
-    size_t count = 0, serial_bytes = 0;
+    /* one pass over the entries: structure checked, each serial hashed and kept for
+     * listing. An entry takes at least 20 bytes of DER and gives at most its size. */
+    revset_key(&crl->set);
+    size_t max_entries = revoked.n / 20 + 1, count = 0, arena_len = 0;
+    uint64_t *hashes = malloc(max_entries * sizeof *hashes);
+    uint8_t *arena = malloc(revoked.n + 1);
+    if (!hashes || !arena) {
+        free(hashes), free(arena);
+        return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    }
     der_reader w = der_of(revoked);
     while (have_revoked && !der_done(&w)) {
         vspan serial;
         bool remove;
         int rc = walk_entry(&w, &serial, &remove, d);
-        if (rc) return rc;
-        count++;
-        serial_bytes += 1 + serial.n;
+        if (rc || count == max_entries) {
+            free(hashes), free(arena);
+            return rc ? rc : BAD("revoked entries smaller than possible");
+        }
+        if (remove) continue;
+        hashes[count++] = revset_hash(&crl->set, serial.p, serial.n);
+        arena[arena_len] = (uint8_t)serial.n;
+        memcpy(arena + arena_len + 1, serial.p, serial.n);
+        arena_len += 1 + serial.n;
     }
+    uint8_t *fit = realloc(arena, arena_len ? arena_len : 1);
+    if (fit) arena = fit;
 
     /* the signature, by the issuer in the trust store */
     crl->issuer_len = issuer.n;
     crl->issuer = malloc(issuer.n);
-    if (!crl->issuer) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    if (!crl->issuer) {
+        free(hashes), free(arena);
+        return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    }
     memcpy(crl->issuer, issuer.p, issuer.n);
     char iname[256];
     vname_format(issuer, iname, sizeof iname);
     vsig_alg alg = vsig_from_algid(alg_content);
+    int sig = 0;
     if (ts) {
         if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN)
-            return vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "CRL from %s is signed with %s", iname, vsig_name(alg));
+            sig = vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "CRL from %s is signed with %s", iname, vsig_name(alg));
         size_t cur = 0;
         const vanchor *a;
         int best = VOUCH_E_CRL_ISSUER_UNKNOWN;
-        while ((a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
+        while (!sig && (a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
             if (a->view.has_ku && !(a->view.ku & KU_CRL_SIGN)) { best = VOUCH_E_KEY_USAGE; continue; }
             if (!a->key || !vsig_fits_key(alg, vpubkey_type(a->key))) { best = VOUCH_E_CRL_SIGNATURE; continue; }
             if (vpubkey_verify(a->key, alg, tbs.p, tbs.n, sigbits.p + 1, sigbits.n - 1) == 0) { best = 0; break; }
             best = VOUCH_E_CRL_SIGNATURE;
         }
-        if (best == VOUCH_E_CRL_ISSUER_UNKNOWN)
-            return vouch_fail(d, best, -1, "CRL issuer %s is not one of the trusted CAs", iname);
-        if (best == VOUCH_E_KEY_USAGE)
-            return vouch_fail(d, VOUCH_E_CRL_SIGNATURE, -1, "CRL issuer %s may not sign CRLs (keyUsage lacks cRLSign)", iname);
-        if (best) return vouch_fail(d, best, -1, "CRL signature does not verify under the key of %s", iname);
-        crl->checked = 1;
+        if (sig) {
+        } else if (best == VOUCH_E_CRL_ISSUER_UNKNOWN) {
+            sig = vouch_fail(d, best, -1, "CRL issuer %s is not one of the trusted CAs", iname);
+        } else if (best == VOUCH_E_KEY_USAGE) {
+            sig = vouch_fail(d, VOUCH_E_CRL_SIGNATURE, -1, "CRL issuer %s may not sign CRLs (keyUsage lacks cRLSign)", iname);
+        } else if (best) {
+            sig = vouch_fail(d, best, -1, "CRL signature does not verify under the key of %s", iname);
+        }
+        crl->checked = !sig;
+    }
+    if (sig) {
+        free(hashes), free(arena);
+        return sig;
     }
 
-    /* pass 2: serials into the set */
-    if (revset_init(&crl->set, count, serial_bytes)) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
-    w = der_of(revoked);
-    while (have_revoked && !der_done(&w)) {
-        vspan serial;
-        bool remove;
-        if (walk_entry(&w, &serial, &remove, d)) return VOUCH_E_INTERNAL;
-        if (remove) continue;
-        if (revset_add(&crl->set, serial.p, serial.n)) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
-    }
-    return 0;
+    int rc = revset_build(&crl->set, hashes, count, arena, arena_len); /* takes the arena */
+    free(hashes);
+    return rc ? vouch_fail(d, rc, -1, "out of memory") : 0;
 }
 
 int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, vouch_crl **out, vouch_diag *d) {

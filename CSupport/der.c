@@ -83,7 +83,8 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
-int der_time(int tag, vspan c, int64_t *out) {
+/* Reads and checks the fields of an RFC 5280 time; *days_out (optional) gets the date. */
+static int time_fields(int tag, vspan c, int *year_out, int *mon_out, int *day_out, int *secs_out) {
     int year;
     const uint8_t *p = c.p;
     if (tag == DER_UTCTIME) {
@@ -108,7 +109,19 @@ int der_time(int tag, vspan c, int64_t *out) {
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     int maxd = mdays[mon - 1] + (mon == 2 && leap);
     if (day > maxd) return VOUCH_E_DER;
-    *out = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
+    *year_out = year, *mon_out = mon, *day_out = day, *secs_out = hh * 3600 + mm * 60 + ss;
+    return 0;
+}
+
+bool der_time_valid(int tag, vspan c) {
+    int y, m, d, s;
+    return time_fields(tag, c, &y, &m, &d, &s) == 0;
+}
+
+int der_time(int tag, vspan c, int64_t *out) {
+    int y, m, d, s;
+    if (time_fields(tag, c, &y, &m, &d, &s)) return VOUCH_E_DER;
+    *out = days_from_civil(y, m, d) * 86400 + s;
     return 0;
 }
 

@@ -45,6 +45,7 @@ int64_t der_small_uint(vspan c);
 /* Parses UTCTime / GeneralizedTime content (RFC 5280 forms: Z, whole seconds) to Unix
  * seconds. Returns 0 or VOUCH_E_DER. */
 int der_time(int tag, vspan c, int64_t *out);
+bool der_time_valid(int tag, vspan c);
 bool span_eq(vspan a, vspan b);
 bool oid_is(vspan oid_content, const uint8_t *oid, size_t n);
 #define OID_IS(s, arr) oid_is((s), (arr), sizeof(arr))
@@ -216,20 +217,24 @@ uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name);
 const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor);
 
 /* ---- revocation set (revset.c) ---- */
-/* Serial numbers in an open-addressing table of 8-byte slots (32-bit keyed-hash tag,
- * 32-bit offset into an arena of length-prefixed serials), keyed SipHash with a random
- * key per set so crafted serials cannot pile into one run. */
+/* Serials as keyed 64-bit SipHash fingerprints in an open-addressing table; the serials
+ * themselves, length-prefixed in `arena`, only for listing. */
 typedef struct {
     uint64_t *slots;
     size_t cap;
+    size_t mapped;   /* bytes of slots' own mapping, or 0 when malloc'd */
     uint8_t *arena;
-    size_t arena_len, arena_cap;
+    size_t arena_len;
     size_t count;
     uint8_t key[16];
 } vrevset;
-int revset_init(vrevset *s, size_t expected, size_t arena_hint);
-/* Adds a serial (INTEGER content, 1..255 bytes); duplicates are ignored. 0 or VOUCH_E_NOMEM. */
-int revset_add(vrevset *s, const uint8_t *serial, size_t len);
+/* A fresh random key for the set's hashes. */
+void revset_key(vrevset *s);
+/* The fingerprint of a serial (INTEGER content) under the set's key; never 0. */
+uint64_t revset_hash(const vrevset *s, const uint8_t *serial, size_t len);
+/* Builds the table from n fingerprints (any order; duplicates collapse) and takes over
+ * `arena` (malloc'd, arena_len bytes of length-prefixed serials). 0 or VOUCH_E_NOMEM. */
+int revset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, size_t arena_len);
 int revset_contains(const vrevset *s, const uint8_t *serial, size_t len);
 size_t revset_memory(const vrevset *s);
 void revset_free(vrevset *s);

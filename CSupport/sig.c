@@ -231,6 +231,27 @@ void vpubkey_free(vpubkey *k) {
 
 vkey_type vpubkey_type(const vpubkey *k) { return k->type; }
 
+/* OpenSSL 3.0's one-shot SHA256() fetches the algorithm from its provider on every call
+ * (about 1 us for a certificate's TBS); the low-level functions run the same assembler
+ * without the fetch, in half the time. They are deprecated, not removed, in 3.0. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static size_t digest_of(int h, const uint8_t *msg, size_t len, uint8_t out[64]) {
+    if (h == 0) {
+        SHA256_CTX c;
+        SHA256_Init(&c), SHA256_Update(&c, msg, len), SHA256_Final(out, &c);
+        return 32;
+    }
+    SHA512_CTX c;
+    if (h == 1) {
+        SHA384_Init(&c), SHA384_Update(&c, msg, len), SHA384_Final(out, &c);
+        return 48;
+    }
+    SHA512_Init(&c), SHA512_Update(&c, msg, len), SHA512_Final(out, &c);
+    return 64;
+}
+#pragma GCC diagnostic pop
+
 static int hash_index(vsig_alg a) {
     switch (a) {
     case VSIG_RSA_SHA256: case VSIG_ECDSA_SHA256: return 0;
@@ -278,10 +299,7 @@ int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, 
     }
     int h = hash_index(alg);
     uint8_t digest[64];
-    size_t dlen;
-    if (h == 0) { SHA256(msg, msglen, digest); dlen = 32; }
-    else if (h == 1) { SHA384(msg, msglen, digest); dlen = 48; }
-    else { SHA512(msg, msglen, digest); dlen = 64; }
+    size_t dlen = digest_of(h, msg, msglen, digest);
     EVP_PKEY_CTX *c = ctx_take(k, h, alg);
     if (!c) return VOUCH_E_NOMEM;
     int ok = EVP_PKEY_verify(c, sig, siglen, digest, dlen);

@@ -229,3 +229,26 @@ double vb_openssl_crl_lookup_ns(const uint8_t *der, size_t len, const uint8_t *s
     X509_CRL_free(crl);
     return hits == lookups ? t / (double)lookups * 1e9 : -1;
 }
+
+double vb_random_read_ns(size_t bytes, size_t reads) {
+    size_t n = bytes / sizeof(uint64_t);
+    if (n < 2) return -1;
+    uint64_t *t = malloc(n * sizeof *t);
+    if (!t) return -1;
+    /* a random cyclic permutation (Sattolo), so the walk visits the whole table */
+    for (size_t i = 0; i < n; i++) t[i] = i;
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = n - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t j = (size_t)(x % i);
+        uint64_t tmp = t[i];
+        t[i] = t[j];
+        t[j] = tmp;
+    }
+    size_t j = 0;
+    double t0 = vb_now();
+    for (size_t i = 0; i < reads; i++) j = t[j];
+    double ns = (vb_now() - t0) / (double)reads * 1e9;
+    free(t);
+    return j == (size_t)-1 ? -1 : ns;
+}

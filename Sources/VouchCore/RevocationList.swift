@@ -11,12 +11,14 @@ public final class RevocationList: @unchecked Sendable {
     /// Loads one CRL (PEM "X509 CRL" block or DER). With `trustStore`, its issuer must be
     /// there and its signature must verify; without, nothing is checked (inspection).
     public init(data: some DataProtocol, trustStore: TrustStore?) throws {
-        let bytes = Array(data)
         var out: OpaquePointer?
+        func load(_ b: UnsafeBufferPointer<UInt8>, _ diag: UnsafeMutablePointer<vouch_diag>) -> Int32 {
+            withExtendedLifetime(trustStore) { vouch_crl_load(trustStore?.raw, b.baseAddress, b.count, &out, diag) }
+        }
         try checked { diag in
-            withExtendedLifetime(trustStore) {
-                bytes.withUnsafeBufferPointer { vouch_crl_load(trustStore?.raw, $0.baseAddress, $0.count, &out, diag) }
-            }
+            // a CRL can be tens of megabytes: read it in place when it is contiguous
+            if let rc = data.withContiguousStorageIfAvailable({ load($0, diag) }) { return rc }
+            return Array(data).withUnsafeBufferPointer { load($0, diag) }
         }
         raw = out!
     }

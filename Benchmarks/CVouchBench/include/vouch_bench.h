@@ -23,5 +23,10 @@ int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t *
 double vb_openssl_crl_load_seconds(const uint8_t *der, size_t len, double *bytes_per_serial);
 double vb_openssl_crl_lookup_ns(const uint8_t *der, size_t len, const uint8_t *serials, size_t n, size_t lookups);
 
+/* Raw: nanoseconds per random read from a table of `bytes`, each read's address taken
+ * from the one before (so no two overlap): the memory latency a hash-table lookup that
+ * misses the cache pays once. */
+double vb_random_read_ns(size_t bytes, size_t reads);
+
 double vb_now(void);
 #endif

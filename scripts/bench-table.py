@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md from bench-results.json: every figure next to its baseline,
+the targets from DESIGN.md, and the machine the run was on."""
+import json, platform, subprocess, sys, datetime
+
+results = json.load(open(sys.argv[1]))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
+openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
+
+def f(x, digits=1):
+    if x is None:
+        return "-"
+    return f"{x:,.{digits}f}"
+
+out = ["# Benchmarks", "",
+       f"Latest `make bench` run: {datetime.date.today().isoformat()}, {cpu}, {cores} cores, "
+       f"{int(mem) // 1024 // 1024} GiB, {openssl}, one thread. Generated from `bench-results.json` by "
+       "`scripts/bench-table.py`; every figure is measured in the same run as its baseline.", "",
+       "| benchmark | ops/s | baseline | baseline ops/s | ratio | note |", "| --- | ---: | --- | ---: | ---: | --- |"]
+for r in results:
+    out.append(f"| {r['name']} | {f(r['ops_per_sec'])} | {r['baseline']} | {f(r['baseline_ops_per_sec'])} | "
+               f"{f(r['ratio'], 3)} | {r.get('note') or ''} |")
+out += ["", "Reading these figures: the machine is a shared VM and runs differ. Over five runs on "
+        "2026-11-24, a 1M-serial CRL lookup took 49 to 168 ns while one dependent random memory read in a table of "
+        "the same size took 125 to 281 ns: a lookup is one SipHash and one memory read, so it moves with the "
+        "machine's memory latency. Chain ratios are medians of rounds alternating with the raw baseline, and still "
+        "moved by about 0.05 between runs (RSA-2048 presented: 0.79 to 0.88).", "", "Targets (DESIGN.md): chain verification >= 0.9x one raw signature verification of the leaf's key; "
+        "a CRL of 1 million serials loaded, signature included, in <= 100 ms; <= 32 bytes per serial; "
+        "lookup <= 50 ns at 1 million and <= 100 ns at 10 million serials.", ""]
+print("\n".join(out))

@@ -10,6 +10,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Benchmarks only: the peer verifier measured next to ours.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
@@ -27,9 +33,27 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // The domain, with no HTTP: identities, auth methods, logins, tokens, storage, audit.
         .target(name: "VouchService", dependencies: ["VouchCore", "CSQLite"], path: "Sources/VouchService"),
+        // The HTTP front (Hummingbird): routes per API area, mTLS listener, proxy-header intake.
+        .target(
+            name: "VouchHTTP",
+            dependencies: [
+                "VouchService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/VouchHTTP"
+        ),
         .executableTarget(
             name: "vouch",
-            dependencies: ["VouchCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "VouchCore", "VouchService", "VouchHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/vouch"
         ),
         // Raw-primitive baselines and OpenSSL peers for the benchmarks, in C.
@@ -53,5 +77,6 @@ let package = Package(
         .testTarget(
             name: "VouchServiceTests", dependencies: ["VouchService", "VouchCore", "VouchTestSupport"],
             path: "Tests/VouchServiceTests"),
+        .testTarget(name: "VouchHTTPTests", dependencies: ["VouchTestSupport"], path: "Tests/VouchHTTPTests"),
     ]
 )

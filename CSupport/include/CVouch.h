@@ -6,3 +6,4 @@
 #include "vouch_names.h"
 #include "vouch_secret.h"
 #include "vouch_ed25519.h"
+#include "vouch_json.h"

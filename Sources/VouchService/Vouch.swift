@@ -17,6 +17,8 @@ public final class Vouch: Sendable {
     private let changes = Mutex(())
     /// The clock, replaceable in tests.
     let now: @Sendable () -> Int64
+    /// The service's clock, in Unix seconds.
+    public func clock() -> Int64 { now() }
 
     /// What `open` made on a first start.
     public struct FirstStart: Sendable {

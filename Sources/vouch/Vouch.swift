@@ -4,17 +4,21 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Vouch: ParsableCommand {
+struct VouchCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vouch",
         abstract: "Machine-identity login server and SSH certificate authority.",
-        subcommands: [CertCommand.self, CRLCommand.self]
+        subcommands: [ServeCommand.self, CertCommand.self, CRLCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {

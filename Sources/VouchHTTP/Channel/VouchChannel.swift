@@ -1,0 +1,65 @@
+// VouchChannel.swift: the server's child channel: optional TLS that asks for a client
+// certificate and accepts any (Vouch verifies it against the CAs of the identity or
+// role being logged into, not a fixed store), then the LIST rewriter, then HTTP/1.
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+
+struct VouchChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let sslContext: NIOSSLContext?
+    let base: Base
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            if let sslContext {
+                let tls = NIOSSLServerHandler(context: sslContext, configuration: .init()) { presented, promise in
+                    // the chain as the client presented it, leaf first; verified per login
+                    promise.succeed(.certificateVerified(VerificationMetadata(
+                        presented.isEmpty ? nil : ValidatedCertificateChain(presented))))
+                }
+                try channel.pipeline.syncOperations.addHandler(tls)
+            }
+            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter())
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Base.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+extension VouchChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
+    var responder: HTTPChannelHandler.Responder { base.responder }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1, over TLS when `tls` is given (client certificates requested, not required).
+    static func vouch(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
+        return .init { responder in
+            VouchChannel(
+                sslContext: context,
+                base: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(additionalChannelHandlers: [RequestBoundaryWatcher()], idleTimeout: .seconds(120))))
+        }
+    }
+}
+
+/// The server's TLS settings: its certificate and key; client certificates requested.
+func serverTLS(certificate: String, key: String) throws -> TLSConfiguration {
+    let chain = try NIOSSLCertificate.fromPEMFile(certificate)
+    let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+    var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                       privateKey: .privateKey(privateKey))
+    tls.certificateVerification = .optionalVerification
+    tls.trustRoots = .certificates([])  // verification is the login's, per identity
+    tls.minimumTLSVersion = .tlsv12
+    tls.shutdownTimeout = .milliseconds(500)
+    return tls
+}

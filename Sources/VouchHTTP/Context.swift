@@ -1,0 +1,31 @@
+// Context.swift: what a request carries besides itself: the connection (for the TLS
+// client certificate) and the peer's address.
+import Hummingbird
+import NIOCore
+import NIOSSL
+
+public struct VouchContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Limit for `request.decode`; bodies are read with explicit limits elsewhere.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The peer's IP address as text ("127.0.0.1", "::1").
+    var peerIP: String { remoteAddress?.ipAddress ?? "" }
+
+    /// The certificates the client presented in the TLS handshake (DER, leaf first), or
+    /// nil on a plain connection or when it presented none.
+    func tlsClientChain() async -> [[UInt8]]? {
+        guard let chain = try? await channel.nioSSL_peerValidatedCertificateChain().get() else { return nil }
+        let der = chain.compactMap { try? $0.toDERBytes() }
+        return der.isEmpty ? nil : der
+    }
+}

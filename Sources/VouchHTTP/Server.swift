@@ -1,0 +1,66 @@
+// Server.swift: the HTTP application: routes per API area, middleware, the listener
+// (plain, or TLS asking for client certificates), graceful shutdown on SIGTERM/SIGINT.
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import VouchService
+
+public enum VouchServer {
+    /// Every route the server serves, for the OpenAPI check.
+    public static func routes(vouch: Vouch, settings: ServerSettings) -> [Route] {
+        table(vouch: vouch, settings: settings, logger: Logger(label: "vouch")).routes
+    }
+
+    static func table(vouch: Vouch, settings: ServerSettings, logger: Logger) -> RouteTable {
+        let router = Router(context: VouchContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: vouch.metrics, logger: logger))
+        router.add(middleware: ErrorMiddleware(logger: logger))
+        let table = RouteTable(router: router)
+        table.addSystemRoutes(vouch: vouch)
+        table.addIdentityRoutes(vouch: vouch, settings: settings)
+        table.addTLSCertAuthRoutes(vouch: vouch, settings: settings)
+        table.addTokenRoutes(vouch: vouch, settings: settings)
+        table.addVaultCertRoutes(vouch: vouch, settings: settings)
+        table.addVaultTokenRoutes(vouch: vouch, settings: settings)
+        return table
+    }
+
+    /// Serves until SIGTERM or SIGINT; `onListening` gets the bound port.
+    public static func run(vouch: Vouch, settings: ServerSettings, logger: Logger,
+                           onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let tls = try settings.tlsCertificate.map { cert in
+            guard let key = settings.tlsKey else {
+                throw ServiceError.badRequest("tls", "--tls-cert needs --tls-key")
+            }
+            return try serverTLS(certificate: cert, key: key)
+        }
+        if tls == nil, settings.tlsKey != nil { throw ServiceError.badRequest("tls", "--tls-key needs --tls-cert") }
+        let router = table(vouch: vouch, settings: settings, logger: logger).router
+        let app = Application(
+            router: router, server: try .vouch(tls: tls),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "vouch"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+        let maintenance = Maintenance(vouch: vouch, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: maintenance)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Drops tokens past their max TTL once an hour.
+struct Maintenance: Service {
+    let vouch: Vouch
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let n = try? vouch.store.purgeExpiredTokens(now: vouch.clock()), n > 0 {
+                logger.info("purged expired tokens", metadata: ["count": .stringConvertible(n)])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

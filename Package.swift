@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(
             name: "VouchServiceTests", dependencies: ["VouchService", "VouchCore", "VouchTestSupport"],
             path: "Tests/VouchServiceTests"),
-        .testTarget(name: "VouchHTTPTests", dependencies: ["VouchTestSupport"], path: "Tests/VouchHTTPTests"),
+        .testTarget(
+            name: "VouchHTTPTests", dependencies: ["VouchHTTP", "VouchService", "VouchTestSupport"], path: "Tests/VouchHTTPTests"),
     ]
 )

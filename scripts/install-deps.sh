@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Vouch needs to build and test, only where missing.
+# Installs what Vouch needs to build and test, only where missing: Debian's packages
+# (C libraries, the openssl/ssh tools, nginx and wrk for the HTTP tests and benchmark)
+# and, from PyPI, hvac (Vault's Python client, for the compatibility tests).
 set -euo pipefail
 need=()
-for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev openssl make; do
+for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  # nginx is started by the tests themselves, never as a system service
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || $SUDO service nginx stop >/dev/null 2>&1 || true
+fi
+if ! python3 -c "import hvac" 2>/dev/null; then
+  echo "installing: hvac (PyPI)"
+  python3 -m pip install -q hvac
 fi

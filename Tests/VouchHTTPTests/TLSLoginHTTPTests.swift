@@ -1,0 +1,216 @@
+// TLSLoginHTTPTests.swift: what a platform team does, over real HTTP with real curl:
+// an identity with TLS certificate auth, a login through Vouch's own mTLS listener and
+// through nginx terminating TLS, the header refused from anyone else, CRLs pushed and
+// replaced, tokens used, and everything still there after a restart.
+import Foundation
+import VouchTestSupport
+import XCTest
+
+final class TLSLoginHTTPTests: XCTestCase {
+    var pki: PKI!
+    var root: Issued!
+    var server: Issued!  // the HTTPS listener's own certificate
+
+    override func setUpWithError() throws {
+        pki = try PKI()
+        root = try pki.make("root")
+        server = try pki.make("server", issuer: root,
+                              extensions: "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost")
+    }
+
+    func identityWithTLSAuth(_ s: ServerProcess, _ extra: [String: Any] = [:]) throws -> String {
+        let created = try curl("POST", s.base + "/api/v1/identities", json: ["name": "api-\(UUID().uuidString.prefix(6))", "role": "member"],
+                               token: s.adminToken)
+        XCTAssertEqual(created.status, 200, created.body)
+        let id = try XCTUnwrap((created.json["identity"] as? [String: Any])?["id"] as? String)
+        var body: [String: Any] = ["caCertificate": String(decoding: root.pem, as: UTF8.self), "allowedCommonNames": "api-workload"]
+        body.merge(extra) { $1 }
+        let attached = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/identities/\(id)", json: body, token: s.adminToken)
+        XCTAssertEqual(attached.status, 200, attached.body)
+        return id
+    }
+
+    func testLoginThroughOwnMTLSListenerAndUseTheToken() throws {
+        let s = ServerProcess(tls: (server.certPath, server.keyPath))
+        try s.start()
+        defer { s.stop() }
+        let id = try identityWithTLSAuth(s)
+        let leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
+        let login = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                             args: ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath])
+        XCTAssertEqual(login.status, 200, login.body)
+        XCTAssertEqual(login.json["tokenType"] as? String, "Bearer")
+        XCTAssertEqual(login.json["expiresIn"] as? Int, 2_592_000)
+        XCTAssertEqual(login.json["accessTokenMaxTTL"] as? Int, 2_592_000)
+        let token = try XCTUnwrap(login.json["accessToken"] as? String)
+        let used = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token, args: ["--cacert", root.certPath])
+        XCTAssertEqual(used.status, 200, used.body)
+        XCTAssertEqual(used.json["identityId"] as? String, id)
+        XCTAssertEqual(used.json["numUses"] as? Int, 1)
+
+        // without a certificate; with one from another CA; with a wrong common name
+        var r = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id], args: ["--cacert", root.certPath])
+        XCTAssertEqual(r.status, 400, r.body)
+        XCTAssertEqual(r.errorCode, "missing_client_certificate")
+        let other = try pki.make("other")
+        let stranger = try pki.make("stranger", subject: "/CN=api-workload", issuer: other, profile: .client)
+        r = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                     args: ["--cert", stranger.certPath, "--key", stranger.keyPath, "--cacert", root.certPath])
+        XCTAssertEqual(r.status, 401, r.body)
+        XCTAssertEqual(r.errorCode, "unknown_issuer")
+        XCTAssertEqual(r.json["message"] as? String, "certificate refused", "the detail is for the audit log")
+        XCTAssertTrue(s.auditLog.contains("neither a trusted CA nor a presented intermediate"), s.auditLog)
+        let batch = try pki.make("batch", subject: "/CN=batch-7", issuer: root, profile: .client)
+        r = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                     args: ["--cert", batch.certPath, "--key", batch.keyPath, "--cacert", root.certPath])
+        XCTAssertEqual(r.errorCode, "name_not_allowed")
+        XCTAssertFalse(s.auditLog.contains(token), "no token in the audit log")
+        XCTAssertFalse(s.log.contains(token), "no token in the server log")
+    }
+
+    func testLoginThroughNginxAndHeaderRefusedFromUntrustedAddress() throws {
+        let s = ServerProcess(extraArgs: ["--trusted-proxy", "127.0.0.1/32"])
+        try s.start()
+        defer { s.stop() }
+        let nginx = try Nginx(upstreamPort: s.port, cert: server.certPath, key: server.keyPath)
+        defer { nginx.stop() }
+        let id = try identityWithTLSAuth(s, ["accessTokenTrustedIps": [["ipAddress": "127.0.0.0/8"]]])
+        let leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
+        let login = try curl("POST", "https://127.0.0.1:\(nginx.port)/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                             args: ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath])
+        XCTAssertEqual(login.status, 200, login.body + nginx.errors)
+        XCTAssertNotNil(login.json["accessToken"] as? String)
+
+        // the same header, sent straight to Vouch from 127.0.0.2: refused and audited
+        let escaped = try XCTUnwrap(String(decoding: leaf.pem, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let direct = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                              headers: ["X-SSL-Client-Cert: \(escaped)"], args: ["--interface", "127.0.0.2"])
+        XCTAssertEqual(direct.status, 403, direct.body)
+        XCTAssertEqual(direct.errorCode, "untrusted_proxy")
+        XCTAssertTrue(s.auditLog.contains("127.0.0.2, which is not a trusted proxy"), s.auditLog)
+        // from the trusted address the header is believed
+        let trusted = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                               headers: ["X-SSL-Client-Cert: \(escaped)"])
+        XCTAssertEqual(trusted.status, 200, trusted.body)
+        // a broken header from the trusted proxy is a clear 400
+        let broken = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                              headers: ["X-SSL-Client-Cert: %ZZnot-a-cert"])
+        XCTAssertEqual(broken.status, 400, broken.body)
+    }
+
+    func testPushedCRLRevokesThenItsReplacementRestores() throws {
+        let s = ServerProcess(tls: (server.certPath, server.keyPath))
+        try s.start()
+        defer { s.stop() }
+        let id = try identityWithTLSAuth(s)
+        let leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
+        let clean = String(decoding: try pki.crl(of: root), as: UTF8.self)
+        try pki.revoke(leaf, by: root)
+        let revoking = String(decoding: try pki.crl(of: root), as: UTF8.self)
+        let tlsArgs = ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath]
+        func login() throws -> CurlResult {
+            try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id], args: tlsArgs)
+        }
+        XCTAssertEqual(try login().status, 200)
+        var w = try curl("POST", s.base + "/v1/auth/cert/crls/Root", json: ["crl": revoking], vaultToken: s.adminToken,
+                         args: ["--cacert", root.certPath])
+        XCTAssertEqual(w.status, 204, w.body)
+        XCTAssertEqual(try login().errorCode, "revoked")
+        let read = try curl("GET", s.base + "/v1/auth/cert/crls/root", vaultToken: s.adminToken, args: ["--cacert", root.certPath])
+        let serials = ((read.json["data"] as? [String: Any])?["serials"] as? [String: Any])?.keys.map { $0 } ?? []
+        XCTAssertEqual(serials.count, 1, read.body)
+        w = try curl("PUT", s.base + "/v1/auth/cert/crls/root", json: ["crl": clean], vaultToken: s.adminToken,
+                     args: ["--cacert", root.certPath])
+        XCTAssertEqual(w.status, 204, w.body)
+        XCTAssertEqual(try login().status, 200)
+        let forged = String(decoding: try pki.crl(of: try pki.make("imp", subject: "/CN=root")), as: UTF8.self)
+        w = try curl("POST", s.base + "/v1/auth/cert/crls/root", json: ["crl": forged], vaultToken: s.adminToken,
+                     args: ["--cacert", root.certPath])
+        XCTAssertEqual(w.status, 400, w.body)
+        XCTAssertTrue(w.vaultErrors.first?.contains("signature") ?? false, w.body)
+        XCTAssertEqual(try login().status, 200, "a refused CRL changes nothing")
+    }
+
+    func testTokensAndConfigSurviveARestart() throws {
+        let s = ServerProcess(tls: (server.certPath, server.keyPath))
+        try s.start()
+        let id = try identityWithTLSAuth(s, ["accessTokenNumUsesLimit": 5])
+        let leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
+        let token = try XCTUnwrap(try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                                           args: ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath])
+            .json["accessToken"] as? String)
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token, args: ["--cacert", root.certPath])
+            .json["numUses"] as? Int, 1)
+        try pki.revoke(leaf, by: root)
+        XCTAssertEqual(try curl("POST", s.base + "/v1/auth/cert/crls/root", json: ["crl": String(decoding: try pki.crl(of: root), as: UTF8.self)],
+                                vaultToken: s.adminToken, args: ["--cacert", root.certPath]).status, 204)
+        XCTAssertEqual(s.stop(), 0, "SIGTERM ends the server cleanly")
+
+        let again = ServerProcess(dataDir: s.dataDir, tls: (server.certPath, server.keyPath))
+        try again.start()
+        defer { again.stop() }
+        XCTAssertEqual(again.adminToken, "", "the admin token is printed on first start only")
+        XCTAssertEqual(try curl("POST", again.base + "/api/v1/auth/token/introspect", token: token, args: ["--cacert", root.certPath])
+            .json["numUses"] as? Int, 2)
+        XCTAssertEqual(try curl("GET", again.base + "/api/v1/identities/\(id)", token: s.adminToken, args: ["--cacert", root.certPath]).status, 200)
+        let refused = try curl("POST", again.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
+                               args: ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath])
+        XCTAssertEqual(refused.errorCode, "revoked", "the CRL is still there")
+    }
+}
+
+/// Debian's nginx, started by the test on a free loopback port: TLS with
+/// `ssl_verify_client optional_no_ca`, the escaped client certificate forwarded.
+final class Nginx {
+    let dir: String
+    let port = freePort()
+    let process = Process()
+
+    init(upstreamPort: Int, cert: String, key: String) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        let conf = """
+            daemon off;
+            worker_processes 1;
+            pid \(dir)/nginx.pid;
+            error_log \(dir)/logs/error.log warn;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(dir)/body;
+                proxy_temp_path \(dir)/proxy;
+                fastcgi_temp_path \(dir)/fastcgi;
+                uwsgi_temp_path \(dir)/uwsgi;
+                scgi_temp_path \(dir)/scgi;
+                server {
+                    listen 127.0.0.1:\(port) ssl;
+                    ssl_certificate \(cert);
+                    ssl_certificate_key \(key);
+                    ssl_verify_client optional_no_ca;
+                    location / {
+                        proxy_pass http://127.0.0.1:\(upstreamPort);
+                        proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
+                        proxy_set_header X-Forwarded-For $remote_addr;
+                    }
+                }
+            }
+            """
+        try conf.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-p", dir, "-c", dir + "/nginx.conf"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while (try? curl("GET", "https://127.0.0.1:\(port)/healthz"))?.status != 200 {
+            guard Date() < deadline, process.isRunning else { throw NSError(domain: "nginx", code: 1, userInfo: [NSLocalizedDescriptionKey: errors]) }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    var errors: String { (try? String(contentsOfFile: dir + "/logs/error.log", encoding: .utf8)) ?? "" }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

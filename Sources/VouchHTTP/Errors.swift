@@ -17,7 +17,9 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let e as ServiceError {
-            return Self.response(request, status: Self.status(e.kind), code: e.code, message: e.message)
+            // Vault answers a missing, bad or revoked token with 403, never 401 (hvac counts on it)
+            let status = Self.isVaultPath(request.uri.path) && e.kind == .unauthorized ? .forbidden : Self.status(e.kind)
+            return Self.response(request, status: status, code: e.code, message: e.message)
         } catch let e as HTTPError {
             let code = e.status == .notFound ? "route_not_found" : e.status == .contentTooLarge ? "body_too_large" : "bad_request"
             let message = e.status == .notFound ? "no such path: \(request.method) \(request.uri.path)" : e.body ?? e.status.reasonPhrase

@@ -1,0 +1,91 @@
+// TokenHTTPTests.swift: access tokens over HTTP: TTL and max TTL on renew, the use limit
+// under 200 concurrent requests, trusted IPs (127.0.0.2 is another source on loopback),
+// revocation, and Vault's token self-service.
+import Foundation
+import VouchTestSupport
+import XCTest
+
+final class TokenHTTPTests: XCTestCase {
+    var pki: PKI!
+    var root: Issued!
+    var leaf: Issued!
+    var s: ServerProcess!
+
+    override func setUpWithError() throws {
+        pki = try PKI()
+        root = try pki.make("root")
+        leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
+        s = ServerProcess(extraArgs: ["--trusted-proxy", "127.0.0.1/32"])
+        try s.start()
+    }
+
+    override func tearDown() { s.stop() }
+
+    /// Logs in through the trusted-proxy header (plain HTTP keeps curl fast).
+    func login(_ settings: [String: Any], headers: [String] = []) throws -> (id: String, token: String) {
+        let created = try curl("POST", s.base + "/api/v1/identities", json: ["name": "t-\(UUID().uuidString.prefix(6))"], token: s.adminToken)
+        let id = try XCTUnwrap((created.json["identity"] as? [String: Any])?["id"] as? String)
+        var body = settings
+        body["caCertificate"] = String(decoding: root.pem, as: UTF8.self)
+        let attached = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/identities/\(id)", json: body, token: s.adminToken)
+        XCTAssertEqual(attached.status, 200, attached.body)
+        let header = "X-SSL-Client-Cert: " + String(decoding: leaf.pem, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let r = try curl("POST", s.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id], headers: [header] + headers)
+        XCTAssertEqual(r.status, 200, r.body)
+        return (id, try XCTUnwrap(r.json["accessToken"] as? String))
+    }
+
+    func testUseLimitHoldsUnder200ConcurrentRequests() throws {
+        let (_, token) = try login(["accessTokenNumUsesLimit": 50])
+        // 200 parallel introspections on up to 200 connections
+        var a = ["curl", "-s", "-w", "%{http_code}\n", "-Z", "--parallel-max", "200", "--parallel-immediate", "-X", "POST",
+                 "-H", "Authorization: Bearer \(token)"]
+        for _ in 0..<200 { a += ["-o", "/dev/null", s.base + "/api/v1/auth/token/introspect"] }
+        let codes = String(decoding: try PKI.run(a), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(codes.count, 200)
+        XCTAssertEqual(codes.filter { $0 == "200" }.count, 50, "exactly the limit succeeds")
+        XCTAssertEqual(codes.filter { $0 == "403" }.count, 150)
+        let after = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token)
+        XCTAssertEqual(after.errorCode, "token_uses_exhausted")
+    }
+
+    func testTTLRenewAndMaxTTL() throws {
+        // times are whole seconds: TTL 4, max TTL 6, so that a renewal at about 3 s is capped
+        let (_, token) = try login(["accessTokenTTL": 4, "accessTokenMaxTTL": 6])
+        Thread.sleep(forTimeInterval: 3)
+        let renewed = try curl("POST", s.base + "/api/v1/auth/token/renew", json: ["accessToken": token])
+        XCTAssertEqual(renewed.status, 200, renewed.body)
+        XCTAssertEqual(renewed.json["accessToken"] as? String, token)
+        let left = renewed.json["expiresIn"] as? Int ?? 99
+        XCTAssertTrue((1...3).contains(left), "renewed by the TTL (4) but never past the max TTL: \(left) s left")
+        XCTAssertEqual(renewed.json["accessTokenMaxTTL"] as? Int, 6)
+        Thread.sleep(forTimeInterval: Double(left) + 1.2)
+        let late = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token)
+        XCTAssertEqual(late.status, 401, late.body)
+        XCTAssertEqual(late.errorCode, "token_expired")
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/renew", json: ["accessToken": token]).errorCode, "token_expired")
+    }
+
+    func testTrustedIPsAndRevocation() throws {
+        let (_, token) = try login(["accessTokenTrustedIps": [["ipAddress": "127.0.0.1/32"]]])
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token).status, 200)
+        let other = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token, args: ["--interface", "127.0.0.2"])
+        XCTAssertEqual(other.status, 403, other.body)
+        XCTAssertEqual(other.errorCode, "ip_not_trusted")
+        let revoked = try curl("POST", s.base + "/api/v1/auth/token/revoke", json: ["accessToken": token])
+        XCTAssertEqual(revoked.json["message"] as? String, "Successfully revoked access token")
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token).errorCode, "token_revoked")
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/introspect", token: "eyJ.nope.x").errorCode, "invalid_token")
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/introspect").errorCode, "missing_token")
+    }
+
+    func testForwardedClientAddressFromTrustedProxy() throws {
+        // behind the trusted proxy the client's own address (X-Forwarded-For) is what counts
+        let (_, token) = try login(["accessTokenTrustedIps": [["ipAddress": "10.9.0.0/16"]]], headers: ["X-Forwarded-For: 10.9.1.1"])
+        let viaProxy = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token, headers: ["X-Forwarded-For: 10.9.8.7"])
+        XCTAssertEqual(viaProxy.status, 200, viaProxy.body)
+        let spoofed = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token, headers: ["X-Forwarded-For: 10.9.8.7"],
+                               args: ["--interface", "127.0.0.2"])
+        XCTAssertEqual(spoofed.status, 403, "X-Forwarded-For from an untrusted peer is ignored")
+    }
+}

@@ -15,9 +15,11 @@ deps:
 build: deps
 	swift build
 
-# Until the server exists: build and show `vouch cert verify` on a generated demo chain.
+# The server, over HTTPS with a demo PKI (./demo), data in ./vouch-data; the admin token
+# is written to vouch-data/admin-token on first start. See the README's quickstart.
 run: build
-	@bash scripts/demo.sh .build/debug/vouch
+	@bash scripts/demo-pki.sh demo
+	.build/debug/vouch serve --tls-cert demo/server.pem --tls-key demo/server.key --admin-token-file vouch-data/admin-token
 
 test: deps
 	swift build --build-tests
@@ -45,4 +47,4 @@ fuzz: fuzz-build
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 clean:
-	rm -rf .build Fuzz/bin Fuzz/out demo
+	rm -rf .build Fuzz/bin Fuzz/out demo vouch-data

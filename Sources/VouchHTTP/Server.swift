@@ -7,6 +7,9 @@ import ServiceLifecycle
 import VouchService
 
 public enum VouchServer {
+    /// The OpenAPI document served at /openapi.json.
+    public static var openAPIDocument: String { OpenAPIDocument.json }
+
     /// Every route the server serves, for the OpenAPI check.
     public static func routes(vouch: Vouch, settings: ServerSettings) -> [Route] {
         table(vouch: vouch, settings: settings, logger: Logger(label: "vouch")).routes

@@ -25,11 +25,12 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) --no-print-directory fuzz-smoke
-	.build/debug/vouch-bench --smoke --out /tmp/vouch-bench-smoke.json
+	.build/debug/vouch-bench --smoke --vouch .build/debug/vouch --out /tmp/vouch-bench-smoke.json
 
 bench: deps
 	swift build -c release --product vouch-bench
-	.build/release/vouch-bench --out bench-results.json
+	swift build -c release --product vouch
+	.build/release/vouch-bench --vouch .build/release/vouch --out bench-results.json
 	python3 scripts/bench-table.py bench-results.json > BENCHMARKS.md
 
 Fuzz/bin/%: Fuzz/%.c $(CORE_SRC) $(wildcard CSupport/*.h CSupport/include/*.h)

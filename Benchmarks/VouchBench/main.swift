@@ -250,6 +250,16 @@ for n in smoke ? [10_000, 20_000] : [1_000_000, 10_000_000] {
         note: String(format: "%.1f ns per lookup; one dependent random read in a table of the same size: %.1f ns", absentNs, memNs))
 }
 
+// MARK: logins over HTTP
+
+if let i = args.firstIndex(of: "--vouch") {
+    let c = makeChain("http", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    // as behind nginx: the leaf alone in the header, the intermediate in the identity's CA bundle
+    httpBench(vouch: args[i + 1], pkiDir: dir, rootPEM: c.root + c.int, leafPEM: c.leaf)
+} else {
+    log("no --vouch PATH: HTTP logins not measured")
+}
+
 let enc = JSONEncoder()
 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
 try! enc.encode(results).write(to: URL(fileURLWithPath: outPath))

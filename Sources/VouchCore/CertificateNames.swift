@@ -101,5 +101,14 @@ public struct CertificateNames: Sendable, Equatable {
         return String(decoding: digits.reversed(), as: UTF8.self)
     }
 
-    static func colonHex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined(separator: ":") }
+    static func colonHex(_ b: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(b.count * 3)
+        for (i, byte) in b.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ":")) }
+            out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

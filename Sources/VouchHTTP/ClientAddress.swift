@@ -37,11 +37,37 @@ extension ServerSettings {
                                    reason: "\(clientCertHeader) sent by \(context.peerIP), which is not a trusted proxy"))
                 throw ServiceError(.forbidden, "untrusted_proxy", "the client certificate header is accepted only from trusted proxies")
             }
-            guard header.utf8.count <= 256 * 1024, let pem = header.removingPercentEncoding else {
+            guard header.utf8.count <= 256 * 1024, let pem = Self.percentDecoded(header.utf8) else {
                 throw ServiceError.badRequest("malformed_client_certificate", "the client certificate header is not a URL-encoded PEM certificate")
             }
-            return Array(pem.utf8)
+            return pem
         }
         return (await context.tlsClientChain() ?? []).flatMap { $0 }
+    }
+
+    /// %XX decoding (nginx's $ssl_client_escaped_cert); nil for a broken escape or a byte
+    /// no PEM certificate holds (only printable ASCII and line breaks).
+    static func percentDecoded(_ s: String.UTF8View) -> [UInt8]? {
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x41...0x46: c - 0x41 + 10
+            case 0x61...0x66: c - 0x61 + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(s.count)
+        var it = s.makeIterator()
+        while let c = it.next() {
+            var b = c
+            if c == UInt8(ascii: "%") {
+                guard let h = it.next().flatMap(hex), let l = it.next().flatMap(hex) else { return nil }
+                b = h << 4 | l
+            }
+            guard (0x20...0x7e).contains(b) || b == 0x0a || b == 0x0d || b == 0x09 else { return nil }
+            out.append(b)
+        }
+        return out
     }
 }

@@ -55,6 +55,6 @@ struct ErrorMiddleware: RouterMiddleware {
 
 /// A JSON response (Content-Type exactly application/json: hvac compares it as a string).
 func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    Response(status: status, headers: [.contentType: "application/json"],
+             body: .init(byteBuffer: ByteBuffer(string: JSONText.encode(object))))
 }

@@ -20,7 +20,7 @@ struct MetricsMiddleware: RouterMiddleware {
         if route != "/metrics", route != "/healthz" {
             logger.info("request", metadata: [
                 "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(response.status.code),
-                "remote": .string(context.peerIP), "ms": .string(String(format: "%.2f", seconds * 1000)),
+                "remote": .string(context.peerIP), "us": .stringConvertible(Int(seconds * 1e6)),
             ])
         }
         return response
@@ -42,12 +42,10 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var obj: [String: Any] = [
-            "time": ISO8601DateFormatter.api.string(from: Date()), "level": event.level.rawValue, "logger": label,
+            "time": JSONText.timestamp(Date().timeIntervalSince1970), "level": event.level.rawValue, "logger": label,
             "message": "\(event.message)",
         ]
         for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { obj[k] = "\(v)" }
-        if let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            FileHandle.standardError.write(data + Data("\n".utf8))
-        }
+        FileHandle.standardError.write(Data((JSONText.encode(obj) + "\n").utf8))
     }
 }

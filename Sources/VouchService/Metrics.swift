@@ -26,8 +26,12 @@ public final class Metrics: Sendable {
     public init() {}
 
     static func labels(_ l: [(String, String)]) -> String {
-        "{" + l.map { "\($0.0)=\"\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
-            .joined(separator: ",") + "}"
+        func escaped(_ v: String) -> String {
+            guard v.utf8.contains(where: { $0 == 0x5c || $0 == 0x22 || $0 == 0x0a }) else { return v }
+            return v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        return "{" + l.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",") + "}"
     }
 
     public func increment(_ name: String, _ labels: [(String, String)]) {

@@ -44,7 +44,7 @@ extension Vouch {
         if let role { i.role = try Self.validName(role, what: "role") }
         if let policies { i.policies = try Self.validPolicies(policies) }
         i.updatedAt = Date(timeIntervalSince1970: TimeInterval(now()))
-        try store.updateIdentity(i)
+        try change { try store.updateIdentity(i) }  // logins carry the identity's name and policies
         adminEvent("update-identity", subject: id, remote: remote)
         return i
     }

@@ -144,7 +144,7 @@ extension Vouch {
         }
         guard let names = v.leafNames else { throw refuse("malformed_der", "the accepted leaf has no readable names") }
         if let why = auth.config.names.refusal(names) { throw refuse("name_not_allowed", why) }
-        let identity = try self.identity(identityId)
+        let identity = auth.identity
         let result = try issue(
             subject: identityId, method: "tls-cert-auth", displayName: identity.name, policies: identity.policies,
             metadata: ["identityName": identity.name, "role": identity.role, "common_name": names.commonNames.first ?? "",

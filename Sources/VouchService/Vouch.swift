@@ -35,7 +35,8 @@ public final class Vouch: Sendable {
             "token_signing_key", masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
         signer = TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
         adminHash = try store.meta("admin_token_sha256") ?? []
-        snapshot = Mutex(ConfigSnapshot(tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(), crls: try store.crls()))
+        snapshot = Mutex(ConfigSnapshot(identities: try store.identities(), tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(),
+                                  crls: try store.crls()))
     }
 
     /// Opens (creating on first start) a data directory: `master.key` and `vouch.db`.
@@ -93,7 +94,8 @@ public final class Vouch: Sendable {
     func change<T>(_ body: () throws -> T) throws -> T {
         try changes.withLock { _ in
             let result = try body()
-            let next = ConfigSnapshot(tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(), crls: try store.crls())
+            let next = ConfigSnapshot(identities: try store.identities(), tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(),
+                                  crls: try store.crls())
             snapshot.withLock { $0 = next }
             return result
         }

@@ -53,7 +53,8 @@ public final class AuditLog: Sendable {
 
     public func record(_ e: Event) {
         var obj: [String: Any] = [
-            "time": ISO8601DateFormatter.audit.string(from: Date()), "type": e.type, "action": e.action, "outcome": e.outcome,
+            "time": JSONText.timestamp(Date().timeIntervalSince1970, milliseconds: true), "type": e.type, "action": e.action,
+            "outcome": e.outcome,
         ]
         if let v = e.remote { obj["remote"] = v }
         if let v = e.subject { obj["subject"] = v }
@@ -61,18 +62,8 @@ public final class AuditLog: Sendable {
         if let v = e.reason { obj["reason"] = v }
         if let v = e.accessor { obj["accessor"] = v }
         for (k, v) in e.extra { obj[k] = v }
-        guard let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        let line = String(decoding: data, as: UTF8.self)
+        let line = JSONText.encode(obj)
         handle.withLock { h in h?.write(Data((line + "\n").utf8)) }
         echo?(line)
     }
-}
-
-extension ISO8601DateFormatter {
-    nonisolated(unsafe) static let audit: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
 }

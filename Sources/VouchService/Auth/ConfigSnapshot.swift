@@ -7,6 +7,7 @@ import VouchCore
 final class ConfigSnapshot: Sendable {
     struct TLSAuth: Sendable {
         let config: TLSCertAuthConfig
+        let identity: Identity
         let store: TrustStore
     }
     struct Role: Sendable {
@@ -26,13 +27,15 @@ final class ConfigSnapshot: Sendable {
     /// What could not be loaded (a CRL whose issuer is no longer configured).
     let warnings: [String]
 
-    init(tlsAuths: [TLSCertAuthConfig], roles: [CertRole], crls: [(name: String, data: [UInt8])]) {
+    init(identities: [Identity], tlsAuths: [TLSCertAuthConfig], roles: [CertRole], crls: [(name: String, data: [UInt8])]) {
         var t: [String: TLSAuth] = [:]
         var warnings: [String] = []
         var pems: [String] = []
+        let byId = Dictionary(identities.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for c in tlsAuths {
+            guard let identity = byId[c.identityId] else { continue }
             do {
-                t[c.identityId] = TLSAuth(config: c, store: try TrustStore(pem: Array(c.caCertificate.utf8)))
+                t[c.identityId] = TLSAuth(config: c, identity: identity, store: try TrustStore(pem: Array(c.caCertificate.utf8)))
                 pems.append(c.caCertificate)
             } catch {
                 warnings.append("TLS certificate auth of identity \(c.identityId): \(error)")

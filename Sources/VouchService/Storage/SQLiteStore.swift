@@ -2,6 +2,7 @@
 // Configurations are kept as JSON documents; tokens as rows, so that a use is a single
 // conditional UPDATE.
 import Foundation
+import VouchCore
 
 public final class SQLiteStore: Store {
     private let db: SQLiteDatabase
@@ -151,18 +152,36 @@ public final class SQLiteStore: Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
-             .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), try encode(r)])
+             .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), .text(Self.document(r))])
+    }
+
+    /// A token's fixed fields as JSON, written directly: this runs on every login.
+    static func document(_ r: TokenRecord) -> String {
+        JSONText.encode([
+            "id": r.id, "accessor": r.accessor, "subject": r.subject, "authMethod": r.authMethod, "displayName": r.displayName,
+            "policies": r.policies, "metadata": r.metadata, "createdAt": r.createdAt, "maxExpiresAt": r.maxExpiresAt,
+            "ttl": r.ttl, "usesLimit": r.usesLimit, "trustedIPs": r.trustedIPs.map(\.description),
+        ] as [String: Any])
     }
 
     private static let tokenColumns = "doc, expires_at, uses, revoked"
 
     /// The document holds what never changes; the columns hold what does.
     private func record(_ row: [SQLValue]) throws -> TokenRecord {
-        var r = try decode(TokenRecord.self, row[0])
-        r.expiresAt = row[1].int ?? r.expiresAt
-        r.uses = Int(row[2].int ?? 0)
-        r.revoked = row[3].int == 1
-        return r
+        let doc = try JSONValue.parse(row[0].blob ?? [])
+        func str(_ k: String) -> String { if case .string(let s)? = doc[k] { s } else { "" } }
+        func int(_ k: String) -> Int64 { if case .int(let n)? = doc[k] { n } else { 0 } }
+        func strings(_ v: JSONValue?) -> [String] {
+            guard case .array(let a)? = v else { return [] }
+            return a.compactMap { if case .string(let s) = $0 { s } else { nil } }
+        }
+        var metadata: [String: String] = [:]
+        for (k, v) in doc["metadata"]?.object ?? [] { if case .string(let s) = v { metadata[k] = s } }
+        return TokenRecord(
+            id: str("id"), accessor: str("accessor"), subject: str("subject"), authMethod: str("authMethod"),
+            displayName: str("displayName"), policies: strings(doc["policies"]), metadata: metadata, createdAt: int("createdAt"),
+            expiresAt: row[1].int ?? 0, maxExpiresAt: int("maxExpiresAt"), ttl: Int(int("ttl")), uses: Int(row[2].int ?? 0),
+            usesLimit: Int(int("usesLimit")), trustedIPs: try strings(doc["trustedIPs"]).map(CIDR.init), revoked: row[3].int == 1)
     }
 
     public func token(id: String) throws -> TokenRecord? {

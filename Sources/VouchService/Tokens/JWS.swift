@@ -3,9 +3,26 @@ import Foundation
 import VouchCore
 
 enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     static func encode(_ bytes: some Collection<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let b = Array(bytes)
+        var out = [UInt8]()
+        out.reserveCapacity((b.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= b.count {
+            let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], alphabet[Int(v & 63)]]
+            i += 3
+        }
+        if b.count - i == 1 {
+            let v = UInt32(b[i]) << 16
+            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)]]
+        } else if b.count - i == 2 {
+            let v = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8
+            out += [alphabet[Int(v >> 18)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)]]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Strict: the URL-safe alphabet only, no padding, no whitespace.
@@ -45,9 +62,12 @@ struct TokenSigner: Sendable {
 
     func sign(_ claims: AccessClaims) -> String {
         let header = #"{"alg":"EdDSA","kid":"\#(kid)","typ":"JWT"}"#
-        let enc = JSONEncoder()
-        enc.outputFormatting = .sortedKeys
-        let body = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(try! enc.encode(claims))
+        var c: [String: Any] = [
+            "iss": claims.iss, "sub": claims.sub, "jti": claims.jti, "iat": claims.iat, "exp": claims.exp,
+            "authMethod": claims.authMethod,
+        ]
+        if let id = claims.identityId { c["identityId"] = id }
+        let body = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(JSONText.encode(c).utf8))
         return body + "." + Base64URL.encode(key.sign(Array(body.utf8)))
     }
 

@@ -36,7 +36,7 @@ bench: deps
 Fuzz/bin/%: Fuzz/%.c $(CORE_SRC) $(wildcard CSupport/*.h CSupport/include/*.h)
 	@mkdir -p Fuzz/bin
 	$(CC_FUZZ) -fuse-ld=lld -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -ICSupport/include -ICSupport $< $(CORE_SRC) -lcrypto -lsodium -ljansson -o $@
+	  -ICSupport/include -ICSupport $< $(CORE_SRC) -lcrypto -lsodium -ljansson -lhogweed -lnettle -lgmp -o $@
 
 fuzz-build: deps $(addprefix Fuzz/bin/,$(FUZZERS))
 

@@ -25,7 +25,11 @@ let package = Package(
             name: "CVouch",
             path: "CSupport",
             cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"])],
-            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("sodium"), .linkedLibrary("jansson")]
+            linkerSettings: [
+                .linkedLibrary("crypto"), .linkedLibrary("sodium"), .linkedLibrary("jansson"),
+                // nettle's P-384: twice Debian's OpenSSL 3.0
+                .linkedLibrary("hogweed"), .linkedLibrary("nettle"), .linkedLibrary("gmp"),
+            ]
         ),
         // The thin Swift API over it: owns every C object, no C pointer escapes.
         .target(name: "VouchCore", dependencies: ["CVouch"], path: "Sources/VouchCore"),

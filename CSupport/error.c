@@ -37,6 +37,16 @@ static const entry table[] = {
     {VOUCH_E_CRL_SIGNATURE, "crl_bad_signature", "CRL signature does not verify"},
     {VOUCH_E_CRL_UNSUPPORTED, "crl_unsupported", "CRL kind not supported"},
     {VOUCH_E_KEY_ALGORITHM_MISMATCH, "key_algorithm_mismatch", "signature algorithm does not fit the issuer key"},
+    {VOUCH_E_JWT_MALFORMED, "malformed_token", "not a well-formed compact JWS"},
+    {VOUCH_E_JWT_ALGORITHM, "algorithm_not_allowed", "signature algorithm not allowed"},
+    {VOUCH_E_JWT_UNKNOWN_KEY, "unknown_key", "no key to verify this token"},
+    {VOUCH_E_JWT_EXPIRED, "token_expired", "token expired"},
+    {VOUCH_E_JWT_NOT_YET_VALID, "token_not_yet_valid", "token not yet valid"},
+    {VOUCH_E_JWT_ISSUER, "wrong_issuer", "token from another issuer"},
+    {VOUCH_E_JWT_AUDIENCE, "wrong_audience", "token for another audience"},
+    {VOUCH_E_JWT_CRIT, "unsupported_critical_header", "critical header parameter not understood"},
+    {VOUCH_E_JWK_INVALID, "invalid_jwks", "unusable JWK Set"},
+    {VOUCH_E_JWT_CLAIMS, "invalid_claims", "claims missing or malformed"},
     {VOUCH_E_INTERNAL, "internal_error", "internal error"},
 };
 

@@ -67,6 +67,7 @@ typedef enum {
     VSIG_RSA_SHA256, VSIG_RSA_SHA384, VSIG_RSA_SHA512,
     VSIG_ECDSA_SHA256, VSIG_ECDSA_SHA384, VSIG_ECDSA_SHA512,
     VSIG_ED25519,
+    VSIG_RSA_PSS_SHA256, VSIG_RSA_PSS_SHA384, VSIG_RSA_PSS_SHA512, /* JWS PS*: MGF1 with the same hash, salt = hash length */
 } vsig_alg;
 
 /* Reads an AlgorithmIdentifier TLV's content into a signature algorithm, checking its
@@ -93,6 +94,13 @@ vkey_type vpubkey_type(const vpubkey *k);
  * for algorithms that do not fit the key. */
 int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen,
                    const uint8_t *sig, size_t siglen);
+/* ECDSA with the signature as JWS carries it: r and s, big-endian, each exactly the
+ * curve's size. Refuses r or s of 0 or not below the group order. */
+int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, const uint8_t *rs, size_t rslen);
+/* The size in bytes of the key's curve field (32, 48, 66), 0 for other keys. */
+size_t vpubkey_ec_size(const vpubkey *k);
+/* An RSA key's modulus bits, 0 for other keys. */
+int vpubkey_bits(const vpubkey *k);
 
 /* ---- the lean certificate view (cert.c) ---- */
 enum {

@@ -15,7 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
   # nginx is started by the tests themselves, never as a system service
   $SUDO systemctl disable --now nginx >/dev/null 2>&1 || $SUDO service nginx stop >/dev/null 2>&1 || true
 fi
-for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator; do
+for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc; do
   if ! python3 -c "import ${mod%%:*}" 2>/dev/null; then
     echo "installing: ${mod##*:} (PyPI)"
     python3 -m pip install -q "${mod##*:}"

@@ -7,3 +7,4 @@
 #include "vouch_secret.h"
 #include "vouch_ed25519.h"
 #include "vouch_json.h"
+#include "vouch_jwt.h"

@@ -39,6 +39,17 @@ typedef enum {
     VOUCH_E_CRL_SIGNATURE = -36,
     VOUCH_E_CRL_UNSUPPORTED = -37, /* delta or indirect CRLs, unknown critical CRL extensions */
     VOUCH_E_KEY_ALGORITHM_MISMATCH = -38, /* signature algorithm does not fit the issuer key */
+    /* JWT / JWKS */
+    VOUCH_E_JWT_MALFORMED = -40,   /* not a compact JWS, bad base64url, bad JSON in header or claims */
+    VOUCH_E_JWT_ALGORITHM = -41,   /* alg none, HMAC, unknown, not allowed, or not the key's */
+    VOUCH_E_JWT_UNKNOWN_KEY = -42, /* no key in the set for this kid / algorithm */
+    VOUCH_E_JWT_EXPIRED = -43,
+    VOUCH_E_JWT_NOT_YET_VALID = -44, /* nbf or iat in the future */
+    VOUCH_E_JWT_ISSUER = -45,
+    VOUCH_E_JWT_AUDIENCE = -46,
+    VOUCH_E_JWT_CRIT = -47,        /* a critical header parameter Vouch does not understand */
+    VOUCH_E_JWK_INVALID = -48,     /* a JWK Set that cannot be used, with the reason */
+    VOUCH_E_JWT_CLAIMS = -49,      /* claims missing or of the wrong type (exp) */
     VOUCH_E_INTERNAL = -99
 } vouch_status;
 

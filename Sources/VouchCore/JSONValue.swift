@@ -36,7 +36,7 @@ public enum JSONValue: Sendable, Equatable {
         return convert(root!)
     }
 
-    private static func convert(_ v: UnsafeMutablePointer<json_t>) -> JSONValue {
+    static func convert(_ v: UnsafeMutablePointer<json_t>) -> JSONValue {
         switch json_type(rawValue: UInt32(bitPattern: vouch_json_type(v))) {
         case JSON_OBJECT:
             var members: [(String, JSONValue)] = []

@@ -93,4 +93,37 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(rc, 2)
         XCTAssertTrue(err.contains("malformed_pem"), err)
     }
+
+    func testJWTVerifyAndInspect() throws {
+        let m = try JWTTests.make()
+        let jwks = try pki.write(Data(m.jwks), "jwks.json")
+        let token = m.pyjwt["ES384"]!
+        var (rc, out, err) = try vouch(["jwt", "verify", "--jwks", jwks, "--issuer", "https://issuer.example", "--audience", "vouch", token])
+        XCTAssertEqual(rc, 0, err)
+        XCTAssertTrue(out.contains(#""sub":"system:serviceaccount:prod:api""#), out)
+        (rc, out, _) = try vouch(["jwt", "verify", "--jwks", jwks, "--audience", "elsewhere", token])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (wrong_audience)"), out)
+        let later = String(Int(Date().timeIntervalSince1970) + 3600)
+        (rc, out, _) = try vouch(["jwt", "verify", "--jwks", jwks, "--at", later, token])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (token_expired)"), out)
+        (rc, _, err) = try vouch(["jwt", "verify", "--jwks", jwks, "not-a-token"])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("malformed_token"), err)
+        (rc, _, err) = try vouch(["jwt", "verify", "--jwks", leafKeyless(), token])
+        XCTAssertEqual(rc, 2)
+        // PEM public keys work as a key set too
+        (rc, _, err) = try vouch(["jwt", "verify", "--jwks", m.dir.appendingPathComponent("p384-pub.pem").path, token])
+        XCTAssertEqual(rc, 0, err)
+        (rc, out, _) = try vouch(["jwt", "inspect", token])
+        XCTAssertEqual(rc, 0)
+        XCTAssertTrue(out.hasPrefix("UNVERIFIED"), out)
+        XCTAssertTrue(out.contains(#""alg":"ES384""#), out)
+        (rc, _, _) = try vouch(["jwt", "inspect", "a.b"])
+        XCTAssertEqual(rc, 2)
+    }
+
+    /// A file that is no key set at all.
+    func leafKeyless() throws -> String { try pki.write(Data("{}".utf8), "empty-object.json") }
 }

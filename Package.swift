@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Benchmarks only: the peer verifier measured next to ours.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // The hot path in C: OpenSSL's libcrypto, libsodium, jansson.
@@ -65,13 +66,17 @@ let package = Package(
             name: "CVouchBench",
             path: "Benchmarks/CVouchBench",
             cSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("sodium")]
+            linkerSettings: [
+                .linkedLibrary("crypto"), .linkedLibrary("sodium"), .linkedLibrary("hogweed"), .linkedLibrary("nettle"),
+                .linkedLibrary("gmp"),
+            ]
         ),
         .executableTarget(
             name: "vouch-bench",
             dependencies: [
                 "VouchCore", "CVouchBench",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Benchmarks/VouchBench"
         ),

@@ -42,14 +42,16 @@ unsigned vouch_jwa_from_name(const char *name) {
 
 /* ---- strict base64url: the URL-safe alphabet, no padding, no whitespace, zero trailing bits ---- */
 
-static int8_t b64url_value(uint8_t c) {
-    if (c >= 'A' && c <= 'Z') return (int8_t)(c - 'A');
-    if (c >= 'a' && c <= 'z') return (int8_t)(c - 'a' + 26);
-    if (c >= '0' && c <= '9') return (int8_t)(c - '0' + 52);
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
+/* 0..63 for the URL-safe alphabet, 64 for anything else */
+static const uint8_t B64URL[256] = {
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
+    64, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 63,
+    64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64};
 
 /* Decodes into a new buffer (*out, freed by the caller). 0 or VOUCH_E_JWT_MALFORMED. */
 static int b64url(const char *s, size_t n, uint8_t **out, size_t *outlen) {
@@ -57,13 +59,20 @@ static int b64url(const char *s, size_t n, uint8_t **out, size_t *outlen) {
     if (n % 4 == 1) return VOUCH_E_JWT_MALFORMED;
     uint8_t *o = malloc(n / 4 * 3 + 3);
     if (!o) return VOUCH_E_NOMEM;
-    size_t k = 0;
+    const uint8_t *p = (const uint8_t *)s;
+    size_t k = 0, i = 0;
+    for (; i + 4 <= n; i += 4) { /* whole quanta: four characters, three bytes */
+        uint32_t a = B64URL[p[i]], b = B64URL[p[i + 1]], c = B64URL[p[i + 2]], d = B64URL[p[i + 3]];
+        if ((a | b | c | d) & 64) { free(o); return VOUCH_E_JWT_MALFORMED; }
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        o[k++] = (uint8_t)(v >> 16), o[k++] = (uint8_t)(v >> 8), o[k++] = (uint8_t)v;
+    }
     uint32_t acc = 0;
     int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int8_t v = b64url_value((uint8_t)s[i]);
-        if (v < 0) { free(o); return VOUCH_E_JWT_MALFORMED; }
-        acc = acc << 6 | (uint32_t)v;
+    for (; i < n; i++) {
+        uint32_t v = B64URL[p[i]];
+        if (v & 64) { free(o); return VOUCH_E_JWT_MALFORMED; }
+        acc = acc << 6 | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -250,6 +250,10 @@ for n in smoke ? [10_000, 20_000] : [1_000_000, 10_000_000] {
         note: String(format: "%.1f ns per lookup; one dependent random read in a table of the same size: %.1f ns", absentNs, memNs))
 }
 
+// MARK: JWT
+
+jwtBench()
+
 // MARK: logins over HTTP
 
 if let i = args.firstIndex(of: "--vouch") {

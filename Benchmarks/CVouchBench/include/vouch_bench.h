@@ -28,5 +28,11 @@ double vb_openssl_crl_lookup_ns(const uint8_t *der, size_t len, const uint8_t *s
  * misses the cache pays once. */
 double vb_random_read_ns(size_t bytes, size_t reads);
 
+/* Raw: verifications per second of a compact JWS's signature over its signing input with
+ * the public key (PEM), the digest precomputed where the algorithm has one. backend 0:
+ * OpenSSL EVP_PKEY_verify with a prepared context; 1: nettle (P-384); 2: libsodium
+ * (Ed25519). -1 if the signature does not verify. */
+double vb_raw_jws_verify(const char *token, const char *pub_pem, int backend, double seconds);
+
 double vb_now(void);
 #endif

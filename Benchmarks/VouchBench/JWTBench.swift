@@ -1,0 +1,101 @@
+// JWTBench.swift: JWT verifications per second, token string in and verified claims out,
+// next to the raw signature verification of the same key in the same run, with
+// vapor/jwt-kit verifying the same tokens as a peer.
+import CVouchBench
+import Foundation
+import JWTKit
+import VouchCore
+
+struct BenchClaims: JWTPayload {
+    let iss: IssuerClaim
+    let aud: AudienceClaim
+    let exp: ExpirationClaim
+    let sub: SubjectClaim
+
+    struct Refused: Error {}
+
+    func verify(using algorithm: some JWTKit.JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        try aud.verifyIntendedAudience(includes: "vouch")
+        guard iss.value == "https://issuer.example" else { throw Refused() }
+    }
+}
+
+/// Keys from the openssl CLI; the JWKS and tokens from PyJWT and joserfc.
+let jwtMaker = #"""
+import json, sys, time, jwt
+from joserfc.jwk import import_key
+d = sys.argv[1]
+algs = {"RS256": "rsa", "PS256": "rsa", "ES256": "p256", "ES384": "p384", "EdDSA": "ed25519"}
+claims = {"iss": "https://issuer.example", "aud": "vouch", "sub": "system:serviceaccount:prod:api", "exp": int(time.time()) + 86400}
+keys, tokens = [], {}
+for alg, name in algs.items():
+    kid = name + "-" + alg.lower()
+    k = import_key(open(f"{d}/{name}-pub.pem", "rb").read(), parameters={"kid": kid, "alg": alg, "use": "sig"}).as_dict(private=False)
+    keys.append(k)
+    tokens[alg] = jwt.encode(claims, open(f"{d}/{name}.pem", "rb").read(), algorithm=alg, headers={"kid": kid})
+print(json.dumps({"jwks": {"keys": keys}, "tokens": tokens}))
+"""#
+
+func jwtBench() {
+    for (name, args) in [("rsa", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
+                         ("p256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+                         ("p384", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]), ("ed25519", ["-algorithm", "ed25519"])] {
+        let key = dir.appendingPathComponent("\(name).pem").path
+        sh(["openssl", "genpkey"] + args + ["-out", key])
+        sh(["openssl", "pkey", "-in", key, "-pubout", "-out", dir.appendingPathComponent("\(name)-pub.pem").path])
+    }
+    let made = try! JSONSerialization.jsonObject(with: sh(["python3", "-c", jwtMaker, dir.path])) as! [String: Any]
+    let jwksJSON = try! JSONSerialization.data(withJSONObject: made["jwks"]!)
+    let tokens = made["tokens"] as! [String: String]
+    let ours = try! JWKS(json: Array(jwksJSON))
+    let policy = JWTPolicy(issuer: "https://issuer.example", audiences: ["vouch"])
+
+    // vapor/jwt-kit with the same JWK Set
+    let sem = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var kit: JWTKeyCollection!
+    let jwksText = String(decoding: jwksJSON, as: UTF8.self)
+    Task.detached {
+        kit = try! await JWTKeyCollection().add(jwksJSON: jwksText)
+        sem.signal()
+    }
+    sem.wait()
+    func kitRate(_ token: String, _ secs: Double) -> Double {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var r = 0.0
+        let keys = kit!
+        Task.detached {
+            var n = 0
+            let t0 = vb_now()
+            var t = 0.0
+            repeat {
+                _ = try! await keys.verify(token, as: BenchClaims.self)
+                n += 1
+                t = vb_now() - t0
+            } while t < secs
+            r = Double(n) / t
+            done.signal()
+        }
+        done.wait()
+        return r
+    }
+
+    for (alg, keyName) in [("RS256", "rsa"), ("PS256", "rsa"), ("ES256", "p256"), ("ES384", "p384"), ("EdDSA", "ed25519")] {
+        let token = tokens[alg]!
+        precondition((try? ours.verify(token, policy: policy)) != nil, "\(alg) bench token must verify")
+        let pub = try! String(contentsOf: dir.appendingPathComponent("\(keyName)-pub.pem"), encoding: .utf8)
+        // the fastest vetted primitive for the key is the baseline: nettle for P-384, libsodium for Ed25519
+        let backend: Int32 = alg == "ES384" ? 1 : alg == "EdDSA" ? 2 : 0
+        let rawName = ["raw \(alg) signature verification", backend == 1 ? "(nettle)" : backend == 2 ? "(libsodium)" : "(OpenSSL, prepared context)"]
+            .joined(separator: " ")
+        let (oursRate, raw) = paired({ s in rate(s) { _ = try! ours.verify(token, policy: policy) } },
+                                 { s in vb_raw_jws_verify(token, pub, backend, s) })
+        var note = "median of alternating rounds; token string in, verified claims out (iss, aud, exp checked)"
+        if backend != 0 {
+            note += String(format: "; OpenSSL's raw verification of the same signature: %.0f/s", vb_raw_jws_verify(token, pub, 0, seconds))
+        }
+        add("jwt_verify_\(alg.lowercased())", oursRate, rawName, raw, note: note)
+        add("peer_jwt_kit_\(alg.lowercased())", kitRate(token, seconds), rawName, raw,
+            note: "vapor/jwt-kit 5: JWTKeyCollection.verify with the same JWKS and claims checks")
+    }
+}

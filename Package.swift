@@ -19,6 +19,8 @@ let package = Package(
         // Benchmarks only: the peer verifier measured next to ours.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // BoringSSL's P-256 (faster than Debian's OpenSSL 3.0), lent to the C core
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // The hot path in C: OpenSSL's libcrypto, libsodium, jansson.
@@ -33,7 +35,10 @@ let package = Package(
             ]
         ),
         // The thin Swift API over it: owns every C object, no C pointer escapes.
-        .target(name: "VouchCore", dependencies: ["CVouch"], path: "Sources/VouchCore"),
+        .target(
+            name: "VouchCore",
+            dependencies: ["CVouch", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/VouchCore"),
         // Debian's SQLite (libsqlite3-dev) for the embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // The domain, with no HTTP: identities, auth methods, logins, tokens, storage, audit.
@@ -77,6 +82,7 @@ let package = Package(
                 "VouchCore", "CVouchBench",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/VouchBench"
         ),

@@ -3,6 +3,7 @@
  * of ready verification contexts, because OpenSSL 3's EVP_PKEY_verify_init costs about
  * as much as a third of an RSA-2048 verification. */
 #include "internal.h"
+#include "vouch_backend.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -209,7 +210,18 @@ struct vpubkey {
     /* P-384 verifies through nettle, about twice as fast as Debian's OpenSSL 3.0 */
     bool has_nettle;
     struct ecc_point nettle_point;
+    /* P-256 through the installed backend (swift-crypto's BoringSSL), when there is one */
+    void *p256;
 };
+
+static vouch_p256_backend p256_backend;
+static _Atomic(int) p256_installed;
+
+void vouch_p256_backend_install(const vouch_p256_backend *b) {
+    if (!b || !b->key_new || !b->verify || !b->key_free || atomic_load(&p256_installed)) return;
+    p256_backend = *b;
+    atomic_store(&p256_installed, 1);
+}
 
 /* ROCA (CVE-2017-15361): Infineon's library made primes whose product is, modulo each
  * small prime p below, a power of 65537. A modulus with that fingerprint for every p is
@@ -262,6 +274,8 @@ int vpubkey_new(vspan spki, vpubkey **out) {
                 return VOUCH_E_WEAK_KEY;
             }
         }
+        if (type == VKEY_P256 && atomic_load(&p256_installed)) /* the point: the SPKI's last 65 bytes */
+            k->p256 = p256_backend.key_new(spki.p + spki.n - 65, 65);
         if (type == VKEY_P384) {
             /* the uncompressed point is the SPKI's last 97 bytes (vspki_inspect checked it) */
             const uint8_t *pt = spki.p + spki.n - 96;
@@ -285,6 +299,7 @@ void vpubkey_free(vpubkey *k) {
         for (int h = 0; h < NHASH; h++)
             for (int i = 0; i < POOL; i++) EVP_PKEY_CTX_free(atomic_load(&k->pool[pad][h][i]));
     if (k->has_nettle) ecc_point_clear(&k->nettle_point);
+    if (k->p256) p256_backend.key_free(k->p256);
     EVP_PKEY_free(k->pkey);
     free(k);
 }
@@ -419,6 +434,7 @@ int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_
     if (rslen != 2 * n) return VOUCH_E_BAD_SIGNATURE;
     const uint8_t *order = n == 32 ? ORDER_P256 : n == 48 ? ORDER_P384 : ORDER_P521;
     if (!scalar_in_range(rs, n, order) || !scalar_in_range(rs + n, n, order)) return VOUCH_E_BAD_SIGNATURE;
+    if (k->p256 && h == 0) return p256_backend.verify(k->p256, msg, msglen, rs, rslen, 0) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
     uint8_t digest[64];
     size_t dlen = digest_of(h, msg, msglen, digest);
     /* nettle refuses the rare valid signature whose verification adds a point to itself
@@ -446,6 +462,8 @@ int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, 
         return crypto_sign_verify_detached(sig, msg, msglen, k->ed25519) == 0 ? 0 : VOUCH_E_BAD_SIGNATURE;
     }
     int h = hash_index(alg);
+    if (k->p256 && alg == VSIG_ECDSA_SHA256)
+        return p256_backend.verify(k->p256, msg, msglen, sig, siglen, 1) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
     uint8_t digest[64];
     size_t dlen = digest_of(h, msg, msglen, digest);
     if (k->has_nettle) { /* an X.509 ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s } */

@@ -364,3 +364,22 @@ double vb_raw_jws_verify(const char *token, const char *pub_pem, int backend, do
     EVP_PKEY_free(key);
     return ok ? (double)n / t : -1;
 }
+
+int vb_cert_tbs_and_signature(const char *pem, uint8_t **tbs, size_t *tbs_len, uint8_t **sig, size_t *sig_len) {
+    X509 *x = pem_cert(pem);
+    if (!x) return -1;
+    unsigned char *t = NULL;
+    int tl = i2d_re_X509_tbs(x, &t);
+    const ASN1_BIT_STRING *s;
+    const X509_ALGOR *alg;
+    X509_get0_signature(&s, &alg, x);
+    *tbs = malloc((size_t)tl);
+    *sig = malloc((size_t)s->length);
+    memcpy(*tbs, t, (size_t)tl);
+    memcpy(*sig, s->data, (size_t)s->length);
+    *tbs_len = (size_t)tl;
+    *sig_len = (size_t)s->length;
+    OPENSSL_free(t);
+    X509_free(x);
+    return 0;
+}

@@ -8,3 +8,4 @@
 #include "vouch_ed25519.h"
 #include "vouch_json.h"
 #include "vouch_jwt.h"
+#include "vouch_backend.h"

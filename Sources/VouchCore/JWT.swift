@@ -46,6 +46,7 @@ public final class JWKS: @unchecked Sendable {
 
     /// From a JWK Set (`{"keys": [...]}`) or one JWK, plus optional PEM "PUBLIC KEY" blocks.
     public init(json: some Collection<UInt8>, pem: some Collection<UInt8> = [UInt8]()) throws {
+        _ = P256Backend.installed
         let j = Array(json), p = Array(pem)
         var out: OpaquePointer?
         try checked { diag in

@@ -9,6 +9,7 @@ public final class TrustStore: @unchecked Sendable {
 
     /// Builds a store from PEM CERTIFICATE blocks (or one DER certificate).
     public init(pem data: some DataProtocol) throws {
+        _ = P256Backend.installed
         let bytes = Array(data)
         var out: OpaquePointer?
         try checked { diag in

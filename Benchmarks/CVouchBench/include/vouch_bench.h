@@ -34,5 +34,8 @@ double vb_random_read_ns(size_t bytes, size_t reads);
  * (Ed25519). -1 if the signature does not verify. */
 double vb_raw_jws_verify(const char *token, const char *pub_pem, int backend, double seconds);
 
+/* A certificate's TBS bytes and signature bytes (malloc'd copies). 0 or -1. */
+int vb_cert_tbs_and_signature(const char *pem, uint8_t **tbs, size_t *tbs_len, uint8_t **sig, size_t *sig_len);
+
 double vb_now(void);
 #endif

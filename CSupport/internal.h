@@ -160,6 +160,19 @@ int vname_check(vspan name_tlv, bool *empty);
 /* Prints the Name TLV as an RFC 2253-style string ("CN=leaf,O=Example"). */
 void vname_format(vspan name, char *buf, size_t buflen);
 
+/* ---- DER building and SubjectPublicKeyInfo from key parts (spki.c) ---- */
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+} dbuf;
+int dbuf_put(dbuf *b, const void *d, size_t n);
+/* Appends tag, length (up to 64 KiB), content. */
+int dbuf_tlv(dbuf *b, uint8_t tag, const uint8_t *content, size_t n);
+/* RSA from big-endian n and e (leading zeros allowed); EC from an uncompressed point. */
+int spki_from_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, dbuf *out);
+int spki_from_ec(vkey_type curve, const uint8_t *point, size_t len, dbuf *out);
+int spki_from_ed25519(const uint8_t pk[32], dbuf *out);
+
 /* ---- PEM (pem.c) ---- */
 /* Finds the next PEM block at or after *pos. Returns 1 and fills label (NUL-terminated,
  * truncated) and the body span (base64 text between the armour lines); 0 at the end;

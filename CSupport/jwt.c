@@ -119,74 +119,6 @@ static json_t *json_object_from(const uint8_t *p, size_t n, size_t max_depth, si
     return NULL;
 }
 
-/* ---- building SubjectPublicKeyInfo DER from a JWK's parts ---- */
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-} dbuf;
-
-static int dput(dbuf *b, const void *d, size_t n) {
-    if (b->n + n > b->cap) {
-        size_t cap = (b->n + n) * 2 + 64;
-        uint8_t *q = realloc(b->p, cap);
-        if (!q) return VOUCH_E_NOMEM;
-        b->p = q, b->cap = cap;
-    }
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    return 0;
-}
-
-/* Appends tag, length, content. */
-static int dtlv(dbuf *b, uint8_t tag, const uint8_t *c, size_t n) {
-    uint8_t h[6];
-    size_t hl = 0;
-    h[hl++] = tag;
-    if (n < 0x80) h[hl++] = (uint8_t)n;
-    else if (n < 0x100) h[hl++] = 0x81, h[hl++] = (uint8_t)n;
-    else if (n < 0x10000) h[hl++] = 0x82, h[hl++] = (uint8_t)(n >> 8), h[hl++] = (uint8_t)n;
-    else return VOUCH_E_JWK_INVALID;
-    int rc = dput(b, h, hl);
-    return rc ? rc : dput(b, c, n);
-}
-
-/* An unsigned big-endian integer as a DER INTEGER (leading zeros dropped, sign byte added). */
-static int dint(dbuf *b, const uint8_t *v, size_t n) {
-    while (n > 1 && v[0] == 0) v++, n--;
-    if (n && (v[0] & 0x80)) {
-        uint8_t *t = malloc(n + 1);
-        if (!t) return VOUCH_E_NOMEM;
-        t[0] = 0;
-        memcpy(t + 1, v, n);
-        int rc = dtlv(b, 0x02, t, n + 1);
-        free(t);
-        return rc;
-    }
-    return dtlv(b, 0x02, v, n);
-}
-
-static const uint8_t ALG_RSA[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-static const uint8_t ALG_EC[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-static const uint8_t CURVE_P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-static const uint8_t CURVE_P384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-static const uint8_t CURVE_P521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
-static const uint8_t ALG_ED25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
-
-/* SEQUENCE { SEQUENCE { algorithm }, BIT STRING { 0, key } } */
-static int spki(dbuf *out, const uint8_t *alg, size_t alglen, const uint8_t *key, size_t keylen) {
-    dbuf a = {0}, bits = {0}, body = {0};
-    int rc = dtlv(&a, 0x30, alg, alglen);
-    uint8_t zero = 0;
-    if (!rc) rc = dput(&bits, &zero, 1);
-    if (!rc) rc = dput(&bits, key, keylen);
-    if (!rc) rc = dput(&body, a.p, a.n);
-    if (!rc) rc = dtlv(&body, 0x03, bits.p, bits.n);
-    if (!rc) rc = dtlv(out, 0x30, body.p, body.n);
-    free(a.p), free(bits.p), free(body.p);
-    return rc;
-}
-
 /* ---- the key set ---- */
 
 typedef struct {
@@ -286,20 +218,14 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
     if (strcmp(kty, "RSA") == 0) {
         want = VKEY_RSA;
         if ((rc = jwk_bytes(jwk, "n", &a, &an, d, i)) || (rc = jwk_bytes(jwk, "e", &b, &bn, d, i))) goto out;
-        dbuf seq = {0}, body = {0};
-        rc = dint(&body, a, an);
-        if (!rc) rc = dint(&body, b, bn);
-        if (!rc) rc = dtlv(&seq, 0x30, body.p, body.n);
-        if (!rc) rc = spki(&der, ALG_RSA, sizeof ALG_RSA, seq.p, seq.n);
-        free(seq.p), free(body.p);
+        rc = spki_from_rsa(a, an, b, bn, &der);
     } else if (strcmp(kty, "EC") == 0) {
         const char *crv = json_string_value(json_object_get(jwk, "crv"));
-        const uint8_t *curve;
-        size_t clen, size;
+        size_t size;
         if (!crv) { rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: EC key without \"crv\"", i); goto out; }
-        if (strcmp(crv, "P-256") == 0) want = VKEY_P256, curve = CURVE_P256, clen = sizeof CURVE_P256, size = 32;
-        else if (strcmp(crv, "P-384") == 0) want = VKEY_P384, curve = CURVE_P384, clen = sizeof CURVE_P384, size = 48;
-        else if (strcmp(crv, "P-521") == 0) want = VKEY_P521, curve = CURVE_P521, clen = sizeof CURVE_P521, size = 66;
+        if (strcmp(crv, "P-256") == 0) want = VKEY_P256, size = 32;
+        else if (strcmp(crv, "P-384") == 0) want = VKEY_P384, size = 48;
+        else if (strcmp(crv, "P-521") == 0) want = VKEY_P521, size = 66;
         else { rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: curve %s is not supported", i, crv); goto out; }
         if ((rc = jwk_bytes(jwk, "x", &a, &an, d, i)) || (rc = jwk_bytes(jwk, "y", &b, &bn, d, i))) goto out;
         if (an != size || bn != size) {
@@ -310,10 +236,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
         point[0] = 0x04;
         memcpy(point + 1, a, size);
         memcpy(point + 1 + size, b, size);
-        uint8_t alg_params[sizeof ALG_EC + 10];
-        memcpy(alg_params, ALG_EC, sizeof ALG_EC);
-        memcpy(alg_params + sizeof ALG_EC, curve, clen);
-        rc = spki(&der, alg_params, sizeof ALG_EC + clen, point, 1 + 2 * size);
+        rc = spki_from_ec(want, point, 1 + 2 * size, &der);
     } else if (strcmp(kty, "OKP") == 0) {
         const char *crv = json_string_value(json_object_get(jwk, "crv"));
         want = VKEY_ED25519;
@@ -324,7 +247,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
         }
         if ((rc = jwk_bytes(jwk, "x", &a, &an, d, i))) goto out;
         if (an != 32) { rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: Ed25519 \"x\" must be 32 bytes", i); goto out; }
-        rc = spki(&der, ALG_ED25519, sizeof ALG_ED25519, a, an);
+        rc = spki_from_ed25519(a, &der);
     } else {
         rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: key type %s is not supported", i, kty);
         goto out;

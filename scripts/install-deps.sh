@@ -4,7 +4,7 @@
 # and, from PyPI, hvac (Vault's Python client, for the compatibility tests).
 set -euo pipefail
 need=()
-for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk; do
+for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk openssh-client openssh-server; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -12,8 +12,10 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-  # nginx is started by the tests themselves, never as a system service
-  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || $SUDO service nginx stop >/dev/null 2>&1 || true
+  # nginx and sshd are started by the tests themselves, never as system services
+  for svc in nginx ssh; do
+    $SUDO systemctl disable --now $svc >/dev/null 2>&1 || $SUDO service $svc stop >/dev/null 2>&1 || true
+  done
 fi
 for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc; do
   if ! python3 -c "import ${mod%%:*}" 2>/dev/null; then

@@ -9,3 +9,5 @@
 #include "vouch_json.h"
 #include "vouch_jwt.h"
 #include "vouch_backend.h"
+#include "vouch_ssh.h"
+#include "vouch_sshkey.h"

@@ -18,6 +18,7 @@ static const entry table[] = {
     {VOUCH_E_DER, "malformed_der", "malformed DER"},
     {VOUCH_E_WRONG_BLOCK, "wrong_pem_block", "unexpected kind of PEM block"},
     {VOUCH_E_UNSUPPORTED_KEY, "unsupported_key", "unsupported public key type"},
+    {VOUCH_E_SSH_MALFORMED, "malformed_ssh", "malformed OpenSSH key or certificate"},
     {VOUCH_E_WEAK_KEY, "weak_key", "key too weak"},
     {VOUCH_E_WEAK_ALGORITHM, "weak_algorithm", "signature algorithm not accepted"},
     {VOUCH_E_BAD_SIGNATURE, "bad_signature", "signature does not verify"},
@@ -67,7 +68,7 @@ const char *vouch_status_code(int status) {
 }
 
 int vouch_status_is_input_error(int status) {
-    return status < 0 && status >= VOUCH_E_UNSUPPORTED_KEY;
+    return status < 0 && status >= VOUCH_E_SSH_MALFORMED;
 }
 
 int vouch_fail(vouch_diag *d, int status, int index, const char *fmt, ...) {

@@ -16,7 +16,7 @@
 /* ---- wire reading and writing ---- */
 
 int sshr_u32(sshr *r, uint32_t *v) {
-    if (r->end - r->p < 4) return VOUCH_E_DER;
+    if (r->end - r->p < 4) return VOUCH_E_SSH_MALFORMED;
     *v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 | r->p[3];
     r->p += 4;
     return 0;
@@ -24,14 +24,14 @@ int sshr_u32(sshr *r, uint32_t *v) {
 
 int sshr_u64(sshr *r, uint64_t *v) {
     uint32_t hi, lo;
-    if (sshr_u32(r, &hi) || sshr_u32(r, &lo)) return VOUCH_E_DER;
+    if (sshr_u32(r, &hi) || sshr_u32(r, &lo)) return VOUCH_E_SSH_MALFORMED;
     *v = (uint64_t)hi << 32 | lo;
     return 0;
 }
 
 int sshr_string(sshr *r, vspan *s) {
     uint32_t n;
-    if (sshr_u32(r, &n) || (size_t)(r->end - r->p) < n) return VOUCH_E_DER;
+    if (sshr_u32(r, &n) || (size_t)(r->end - r->p) < n) return VOUCH_E_SSH_MALFORMED;
     s->p = r->p;
     s->n = n;
     r->p += n;
@@ -39,15 +39,15 @@ int sshr_string(sshr *r, vspan *s) {
 }
 
 int sshr_text(sshr *r, vspan *s) {
-    if (sshr_string(r, s)) return VOUCH_E_DER;
-    return memchr(s->p, 0, s->n) ? VOUCH_E_DER : 0; /* no NUL inside names and texts */
+    if (sshr_string(r, s)) return VOUCH_E_SSH_MALFORMED;
+    return memchr(s->p, 0, s->n) ? VOUCH_E_SSH_MALFORMED : 0; /* no NUL inside names and texts */
 }
 
 int sshr_mpint(sshr *r, vspan *s) {
-    if (sshr_string(r, s)) return VOUCH_E_DER;
-    if (s->n && (s->p[0] & 0x80)) return VOUCH_E_DER;                         /* negative */
-    if (s->n > 1 && s->p[0] == 0 && !(s->p[1] & 0x80)) return VOUCH_E_DER;    /* not minimal */
-    if (s->n == 1 && s->p[0] == 0) return VOUCH_E_DER;                        /* zero is the empty string */
+    if (sshr_string(r, s)) return VOUCH_E_SSH_MALFORMED;
+    if (s->n && (s->p[0] & 0x80)) return VOUCH_E_SSH_MALFORMED;                         /* negative */
+    if (s->n > 1 && s->p[0] == 0 && !(s->p[1] & 0x80)) return VOUCH_E_SSH_MALFORMED;    /* not minimal */
+    if (s->n == 1 && s->p[0] == 0) return VOUCH_E_SSH_MALFORMED;                        /* zero is the empty string */
     return 0;
 }
 
@@ -156,7 +156,7 @@ static int read_key_fields(sshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *
     int rc = 0, bits = 0;
     switch (kind) {
     case VOUCH_SSH_RSA:
-        if (sshr_mpint(r, &a) || sshr_mpint(r, &b)) return vouch_fail(d, VOUCH_E_DER, -1, "ssh-rsa key: bad e or n");
+        if (sshr_mpint(r, &a) || sshr_mpint(r, &b)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "ssh-rsa key: bad e or n");
         bits = bit_length(b);
         if (bits < 2048) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "RSA key of %d bits; at least 2048 are required", bits);
         if (bits > 16384) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "RSA key of %d bits is larger than supported", bits);
@@ -166,16 +166,16 @@ static int read_key_fields(sshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *
     case VOUCH_SSH_ECDSA_P256: case VOUCH_SSH_ECDSA_P384: case VOUCH_SSH_ECDSA_P521: case VOUCH_SSH_SK_ECDSA: {
         size_t size = ec_curve(kind) == VKEY_P256 ? 32 : ec_curve(kind) == VKEY_P384 ? 48 : 66;
         if (sshr_text(r, &a) || strlen(TYPES[ti].curve) != a.n || memcmp(a.p, TYPES[ti].curve, a.n) != 0)
-            return vouch_fail(d, VOUCH_E_DER, -1, "%s key: the curve name is not %s", TYPES[ti].name, TYPES[ti].curve);
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the curve name is not %s", TYPES[ti].name, TYPES[ti].curve);
         if (sshr_string(r, &b) || b.n != 1 + 2 * size || b.p[0] != 0x04)
-            return vouch_fail(d, VOUCH_E_DER, -1, "%s key: the point is not an uncompressed point of %zu bytes", TYPES[ti].name,
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the point is not an uncompressed point of %zu bytes", TYPES[ti].name,
                               1 + 2 * size);
         bits = (int)(size == 66 ? 521 : size * 8);
         rc = spki_from_ec(ec_curve(kind), b.p, b.n, &spki);
         break;
     }
     case VOUCH_SSH_ED25519: case VOUCH_SSH_SK_ED25519:
-        if (sshr_string(r, &a) || a.n != 32) return vouch_fail(d, VOUCH_E_DER, -1, "%s key: the key is not 32 bytes", TYPES[ti].name);
+        if (sshr_string(r, &a) || a.n != 32) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the key is not 32 bytes", TYPES[ti].name);
         bits = 256;
         rc = spki_from_ed25519(a.p, &spki);
         break;
@@ -183,7 +183,7 @@ static int read_key_fields(sshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *
         return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unsupported key type");
     }
     if (!rc && (kind == VOUCH_SSH_SK_ECDSA || kind == VOUCH_SSH_SK_ED25519)) {
-        if (sshr_text(r, &app) || app.n == 0) rc = vouch_fail(d, VOUCH_E_DER, -1, "%s key: bad application", TYPES[ti].name);
+        if (sshr_text(r, &app) || app.n == 0) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: bad application", TYPES[ti].name);
     }
     vpubkey *vk = NULL;
     if (!rc) {
@@ -219,7 +219,7 @@ int vouch_ssh_pubkey_parse(const uint8_t *blob, size_t len, vouch_ssh_pubkey **o
     vouch_ensure_init();
     sshr r = {blob, blob + len};
     vspan t;
-    if (sshr_text(&r, &t)) return vouch_fail(d, VOUCH_E_DER, -1, "the key does not start with its type");
+    if (sshr_text(&r, &t)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the key does not start with its type");
     int ti = type_by_name(t, false);
     if (ti < 0) {
         if (type_by_name(t, true) >= 0) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "a certificate, not a public key");
@@ -230,14 +230,14 @@ int vouch_ssh_pubkey_parse(const uint8_t *blob, size_t len, vouch_ssh_pubkey **o
     if (rc) return rc;
     if (r.p != r.end) {
         vouch_ssh_pubkey_free(k);
-        return vouch_fail(d, VOUCH_E_DER, -1, "%zu bytes after the key", (size_t)(r.end - r.p));
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%zu bytes after the key", (size_t)(r.end - r.p));
     }
     *out = k;
     return 0;
 }
 
 /* Splits "TYPE BASE64 [COMMENT]" and decodes the base64. */
-static int split_line(const char *line, size_t len, vspan *type, uint8_t **blob, size_t *bloblen, vouch_diag *d) {
+static int split_line(const char *line, size_t len, bool cert, vspan *type, uint8_t **blob, size_t *bloblen, vouch_diag *d) {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
     size_t i = 0;
     while (i < len && line[i] == ' ') i++;
@@ -247,15 +247,25 @@ static int split_line(const char *line, size_t len, vspan *type, uint8_t **blob,
     while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
     size_t bs = i;
     while (i < len && line[i] != ' ' && line[i] != '\t') i++;
-    if (type->n == 0 || i == bs) return vouch_fail(d, VOUCH_E_DER, -1, "not a key line: expected TYPE BASE64 [COMMENT]");
+    if (type->n == 0 || i == bs) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "not a key line: expected TYPE BASE64 [COMMENT]");
+    if (type_by_name(*type, cert) < 0) {
+        int n = (int)(type->n > 60 ? 60 : type->n);
+        if (memchr(type->p, '=', type->n) || memchr(type->p, '"', type->n))
+            return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "options before the key type (as in authorized_keys) are not accepted");
+        if (type_by_name(*type, !cert) >= 0)
+            return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, cert ? "a public key, not a certificate" : "a certificate, not a public key");
+        for (int k = 0; k < n; k++)
+            if ((unsigned char)type->p[k] < 0x20 || type->p[k] >= 0x7f) n = k;
+        return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unknown %s type %.*s", cert ? "certificate" : "key", n, (const char *)type->p);
+    }
     for (size_t k = 0; k < len; k++)
-        if ((unsigned char)line[k] < 0x20 && line[k] != '\t') return vouch_fail(d, VOUCH_E_DER, -1, "control characters in the key line");
+        if ((unsigned char)line[k] < 0x20 && line[k] != '\t') return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "control characters in the key line");
     *blob = malloc(i - bs);
     if (!*blob) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     if (b64_decode((vspan){(const uint8_t *)line + bs, i - bs}, *blob, i - bs, bloblen)) {
         free(*blob);
         *blob = NULL;
-        return vouch_fail(d, VOUCH_E_PEM, -1, "the key's base64 is malformed");
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the key's base64 is malformed");
     }
     return 0;
 }
@@ -273,9 +283,9 @@ int vouch_ssh_pubkey_parse_line(const char *line, size_t len, vouch_ssh_pubkey *
     vspan type;
     uint8_t *blob;
     size_t n;
-    int rc = split_line(line, len, &type, &blob, &n, d);
+    int rc = split_line(line, len, false, &type, &blob, &n, d);
     if (rc) return rc;
-    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_DER, -1, "the line's type does not match the key inside it");
+    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the key inside it");
     else rc = vouch_ssh_pubkey_parse(blob, n, out, d);
     free(blob);
     return rc;
@@ -321,7 +331,7 @@ void vouch_ssh_pubkey_fingerprint(const vouch_ssh_pubkey *k, char *buf, size_t c
 int ssh_verify(const vouch_ssh_pubkey *key, const uint8_t *data, size_t len, vspan sig, const char **alg_out, vouch_diag *d) {
     sshr r = {sig.p, sig.p + sig.n};
     vspan alg, blob;
-    if (sshr_text(&r, &alg) || sshr_string(&r, &blob) || r.p != r.end) return vouch_fail(d, VOUCH_E_DER, -1, "malformed signature");
+    if (sshr_text(&r, &alg) || sshr_string(&r, &blob) || r.p != r.end) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed signature");
     static const char *NAMES[] = {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
                                   "ecdsa-sha2-nistp521", "ssh-ed25519"};
     int ai = -1;
@@ -344,7 +354,7 @@ int ssh_verify(const vouch_ssh_pubkey *key, const uint8_t *data, size_t len, vsp
         sshr s = {blob.p, blob.p + blob.n};
         vspan rv, sv;
         size_t size = ai == 3 ? 32 : ai == 4 ? 48 : 66;
-        if (sshr_mpint(&s, &rv) || sshr_mpint(&s, &sv) || s.p != s.end) return vouch_fail(d, VOUCH_E_DER, -1, "malformed ECDSA signature");
+        if (sshr_mpint(&s, &rv) || sshr_mpint(&s, &sv) || s.p != s.end) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed ECDSA signature");
         uint8_t rs[132] = {0};
         vspan parts[2] = {rv, sv};
         for (int k = 0; k < 2; k++) {
@@ -423,12 +433,12 @@ static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, v
     while (r.p != r.end) {
         vspan name, data;
         if (sshr_text(&r, &name) || sshr_string(&r, &data) || name.n == 0 || !printable(name))
-            return vouch_fail(d, VOUCH_E_DER, -1, "malformed %s", what);
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed %s", what);
         if (prev.p) {
             size_t m = prev.n < name.n ? prev.n : name.n;
             int c = memcmp(prev.p, name.p, m);
             if (c > 0 || (c == 0 && prev.n >= name.n))
-                return vouch_fail(d, VOUCH_E_DER, -1, "%ss are not sorted and unique (%.*s)", what, (int)(name.n > 60 ? 60 : name.n),
+                return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%ss are not sorted and unique (%.*s)", what, (int)(name.n > 60 ? 60 : name.n),
                                   (const char *)name.p);
         }
         prev = name;
@@ -436,7 +446,7 @@ static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, v
         if (data.n) { /* a value: one string inside the data field */
             sshr dr = {data.p, data.p + data.n};
             if (sshr_text(&dr, &inner) || dr.p != dr.end)
-                return vouch_fail(d, VOUCH_E_DER, -1, "the data of %s %.*s is not one string", what, (int)(name.n > 60 ? 60 : name.n),
+                return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the data of %s %.*s is not one string", what, (int)(name.n > 60 ? 60 : name.n),
                                   (const char *)name.p);
         }
         ssh_opt *o = realloc(*out, (*n + 1) * sizeof *o);
@@ -452,11 +462,11 @@ static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, v
 static int parse_cert(vouch_ssh_cert *c, vouch_diag *d) {
     sshr r = {c->blob, c->blob + c->bloblen};
     vspan t, principals, opts, exts, sigkey;
-    if (sshr_text(&r, &t)) return vouch_fail(d, VOUCH_E_DER, -1, "the certificate does not start with its type");
+    if (sshr_text(&r, &t)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the certificate does not start with its type");
     int ti = type_by_name(t, true);
     if (ti < 0) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "not a supported certificate type: %.*s", (int)(t.n > 60 ? 60 : t.n), (const char *)t.p);
     c->kind = TYPES[ti].kind;
-    if (sshr_string(&r, &c->nonce) || c->nonce.n < 16) return vouch_fail(d, VOUCH_E_DER, -1, "the nonce is missing or shorter than 16 bytes");
+    if (sshr_string(&r, &c->nonce) || c->nonce.n < 16) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the nonce is missing or shorter than 16 bytes");
     int rc = read_key_fields(&r, ti, &c->key, d);
     if (rc) return rc;
     uint32_t type;
@@ -464,18 +474,18 @@ static int parse_cert(vouch_ssh_cert *c, vouch_diag *d) {
     if (sshr_u64(&r, &c->serial) || sshr_u32(&r, &type) || sshr_text(&r, &keyid) || sshr_string(&r, &principals) ||
         sshr_u64(&r, &c->valid_after) || sshr_u64(&r, &c->valid_before) || sshr_string(&r, &opts) || sshr_string(&r, &exts) ||
         sshr_string(&r, &c->reserved) || sshr_string(&r, &sigkey))
-        return vouch_fail(d, VOUCH_E_DER, -1, "a certificate field is truncated or malformed");
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "a certificate field is truncated or malformed");
     size_t signed_len = (size_t)(r.p - c->blob);
-    if (sshr_string(&r, &c->signature) || r.p != r.end) return vouch_fail(d, VOUCH_E_DER, -1, "bad signature field or trailing data");
-    if (type != VOUCH_SSH_CERT_USER && type != VOUCH_SSH_CERT_HOST) return vouch_fail(d, VOUCH_E_DER, -1, "certificate type %u is neither user nor host", type);
+    if (sshr_string(&r, &c->signature) || r.p != r.end) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "bad signature field or trailing data");
+    if (type != VOUCH_SSH_CERT_USER && type != VOUCH_SSH_CERT_HOST) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "certificate type %u is neither user nor host", type);
     c->type = type;
-    if (c->reserved.n) return vouch_fail(d, VOUCH_E_DER, -1, "the reserved field is not empty");
-    if (c->valid_after >= c->valid_before) return vouch_fail(d, VOUCH_E_DER, -1, "valid after is not before valid before");
+    if (c->reserved.n) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the reserved field is not empty");
+    if (c->valid_after >= c->valid_before) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "valid after is not before valid before");
     if (!(c->key_id = dup_span(keyid))) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     sshr pr = {principals.p, principals.p + principals.n};
     while (pr.p != pr.end) {
         vspan p;
-        if (sshr_text(&pr, &p) || c->nprincipals >= 256) return vouch_fail(d, VOUCH_E_DER, -1, "malformed principals");
+        if (sshr_text(&pr, &p) || c->nprincipals >= 256) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed principals");
         char **np = realloc(c->principals, (c->nprincipals + 1) * sizeof *np);
         if (!np) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
         c->principals = np;
@@ -514,9 +524,9 @@ int vouch_ssh_cert_parse_line(const char *line, size_t len, vouch_ssh_cert **out
     vspan type;
     uint8_t *blob;
     size_t n;
-    int rc = split_line(line, len, &type, &blob, &n, d);
+    int rc = split_line(line, len, true, &type, &blob, &n, d);
     if (rc) return rc;
-    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_DER, -1, "the line's type does not match the certificate inside it");
+    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the certificate inside it");
     else rc = vouch_ssh_cert_parse(blob, n, out, d);
     free(blob);
     return rc;

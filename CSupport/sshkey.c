@@ -207,12 +207,12 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld) {
 /* Reads the private section of an openssh-key-v1 key: one key, then the comment. */
 static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d) {
     vspan type;
-    if (sshr_text(r, &type)) return vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: no key type in the private section");
+    if (sshr_text(r, &type)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no key type in the private section");
 #define IS(t) (type.n == strlen(t) && memcmp(type.p, t, type.n) == 0)
     if (IS("ssh-ed25519")) {
         vspan pk, sk;
         if (sshr_string(r, &pk) || pk.n != 32 || sshr_string(r, &sk) || sk.n != 64 || memcmp(sk.p + 32, pk.p, 32) != 0)
-            return vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: malformed Ed25519 key");
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed Ed25519 key");
         vouch_ssh_privkey *k = calloc(1, sizeof *k);
         if (!k) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
         uint8_t derived[32];
@@ -220,7 +220,7 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
         k->kind = VOUCH_SSH_ED25519;
         if (memcmp(derived, pk.p, 32) != 0) {
             vouch_ssh_privkey_free(k);
-            return vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the Ed25519 public key does not belong to its private key");
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the Ed25519 public key does not belong to its private key");
         }
         int rc = finish(k, d);
         if (rc) { vouch_ssh_privkey_free(k); return rc; }
@@ -235,14 +235,14 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
     if (IS("ssh-rsa")) {
         vspan v[6]; /* n, e, d, iqmp, p, q */
         for (int i = 0; i < 6 && !rc; i++)
-            if (sshr_mpint(r, &v[i]) || !(bn[i] = BN_bin2bn(v[i].p, (int)v[i].n, NULL))) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: malformed RSA key");
+            if (sshr_mpint(r, &v[i]) || !(bn[i] = BN_bin2bn(v[i].p, (int)v[i].n, NULL))) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
         BN_CTX *ctx = BN_CTX_new();
         if (!rc && ctx) { /* CRT exponents: d mod (p - 1), d mod (q - 1) */
             bn[6] = BN_new(), bn[7] = BN_new();
             BIGNUM *t = BN_new();
             if (!bn[6] || !bn[7] || !t || !BN_sub(t, bn[4], BN_value_one()) || !BN_mod(bn[6], bn[2], t, ctx) ||
                 !BN_sub(t, bn[5], BN_value_one()) || !BN_mod(bn[7], bn[2], t, ctx))
-                rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: malformed RSA key");
+                rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
             BN_free(t);
         }
         BN_CTX_free(ctx);
@@ -252,21 +252,21 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, bn[6]) ||
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, bn[7]) ||
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, bn[3]) || !(p = pkey_from_params("RSA", bld))))
-            rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the RSA key cannot be used");
+            rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the RSA key cannot be used");
     } else if (IS("ecdsa-sha2-nistp256") || IS("ecdsa-sha2-nistp384") || IS("ecdsa-sha2-nistp521")) {
         int kind = IS("ecdsa-sha2-nistp256") ? VOUCH_SSH_ECDSA_P256 : IS("ecdsa-sha2-nistp384") ? VOUCH_SSH_ECDSA_P384 : VOUCH_SSH_ECDSA_P521;
         vspan curve, q, dv;
         const char *group = kind == VOUCH_SSH_ECDSA_P256 ? "P-256" : kind == VOUCH_SSH_ECDSA_P384 ? "P-384" : "P-521";
         if (sshr_text(r, &curve) || curve.n != 8 || memcmp(curve.p, curve_id(kind), 8) != 0 || sshr_string(r, &q) ||
             sshr_mpint(r, &dv) || !(bn[0] = BN_bin2bn(dv.p, (int)dv.n, NULL)))
-            rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: malformed ECDSA key");
+            rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed ECDSA key");
         if (!rc && (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn[0]) ||
                     !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q.p, q.n) || !(p = pkey_from_params("EC", bld))))
-            rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the ECDSA key cannot be used");
+            rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the ECDSA key cannot be used");
         if (!rc) { /* the public point must belong to the private scalar */
             EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(p, NULL);
-            if (!c || EVP_PKEY_pairwise_check(c) != 1) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the ECDSA public point does not belong to its private key");
+            if (!c || EVP_PKEY_pairwise_check(c) != 1) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the ECDSA public point does not belong to its private key");
             EVP_PKEY_CTX_free(c);
         }
     } else {
@@ -297,26 +297,26 @@ static int load_openssh(const uint8_t *data, size_t len, vouch_ssh_privkey **out
     sshr r = {raw + sizeof MAGIC, raw + n};
     vspan cipher, kdf, kdfopts, pub, priv;
     uint32_t nkeys, c1, c2;
-    if (!rc && (n < sizeof MAGIC || memcmp(raw, MAGIC, sizeof MAGIC) != 0)) rc = vouch_fail(d, VOUCH_E_DER, -1, "not an openssh-key-v1 key");
+    if (!rc && (n < sizeof MAGIC || memcmp(raw, MAGIC, sizeof MAGIC) != 0)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "not an openssh-key-v1 key");
     if (!rc && (sshr_text(&r, &cipher) || sshr_text(&r, &kdf) || sshr_string(&r, &kdfopts) || sshr_u32(&r, &nkeys) ||
                 sshr_string(&r, &pub) || sshr_string(&r, &priv) || r.p != r.end))
-        rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: malformed");
+        rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed");
     if (!rc && (cipher.n != 4 || memcmp(cipher.p, "none", 4) != 0))
         rc = vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "the key is encrypted: decrypt it first (ssh-keygen -p -N '' -f KEY)");
-    if (!rc && (kdf.n != 4 || memcmp(kdf.p, "none", 4) != 0 || kdfopts.n != 0)) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: a KDF without a cipher");
-    if (!rc && nkeys != 1) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key file with %u keys; one is expected", nkeys);
+    if (!rc && (kdf.n != 4 || memcmp(kdf.p, "none", 4) != 0 || kdfopts.n != 0)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: a KDF without a cipher");
+    if (!rc && nkeys != 1) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key file with %u keys; one is expected", nkeys);
     sshr pr = {priv.p, priv.p + priv.n};
     if (!rc && (priv.n % 8 != 0 || sshr_u32(&pr, &c1) || sshr_u32(&pr, &c2) || c1 != c2))
-        rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the check values differ (a wrong passphrase or a damaged key)");
+        rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the check values differ (a wrong passphrase or a damaged key)");
     if (!rc) rc = read_openssh_private(&pr, out, d);
     vspan comment;
-    if (!rc && sshr_text(&pr, &comment)) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: no comment");
+    if (!rc && sshr_text(&pr, &comment)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no comment");
     for (uint8_t i = 1; !rc && pr.p != pr.end; i++, pr.p++) /* padding 1, 2, 3, ... */
-        if (*pr.p != i) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: bad padding");
+        if (*pr.p != i) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: bad padding");
     if (!rc) { /* the public key in the header is the private key's */
         size_t bl;
         const uint8_t *b = vouch_ssh_pubkey_blob((*out)->pub, &bl);
-        if (bl != pub.n || memcmp(b, pub.p, bl) != 0) rc = vouch_fail(d, VOUCH_E_DER, -1, "OpenSSH key: the public key does not match the private key");
+        if (bl != pub.n || memcmp(b, pub.p, bl) != 0) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the public key does not match the private key");
     }
     if (rc && *out) { vouch_ssh_privkey_free(*out); *out = NULL; }
     sodium_memzero(raw, n);

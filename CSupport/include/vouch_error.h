@@ -19,6 +19,7 @@ typedef enum {
     VOUCH_E_DER = -6,              /* malformed or non-canonical DER */
     VOUCH_E_WRONG_BLOCK = -7,      /* a PEM block of another kind (e.g. a private key) */
     VOUCH_E_UNSUPPORTED_KEY = -8,  /* a public key type we do not verify with */
+    VOUCH_E_SSH_MALFORMED = -9,    /* a malformed OpenSSH key, certificate or private key file */
     /* refusals: the input is readable, and our rules say no */
     VOUCH_E_WEAK_KEY = -20,        /* RSA under 2048 bits, explicit EC parameters */
     VOUCH_E_WEAK_ALGORITHM = -21,  /* SHA-1 / MD5 signature, or one we do not accept */

@@ -73,16 +73,42 @@ public enum SSHWire {
     }
 }
 
+/// What a child writes to a pipe, collected by a reader thread until end of file.
+private final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    let done = DispatchSemaphore(value: 0)
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func drain(_ fd: Int32) {
+        var buf = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            lock.lock()
+            data.append(contentsOf: buf.prefix(n))
+            lock.unlock()
+        }
+        done.signal()
+    }
+}
+
 /// A throwaway sshd listening on 127.0.0.1, run in the foreground by the test. Needs root
 /// (as Debian's sshd does for privilege separation).
 public final class SSHServer: @unchecked Sendable {
     public let dir: URL
     public let port: Int
     public let hostKeyPath: String
-    private let process: Process
-    private var logPipe: Pipe?
-    private let logLock = NSLock()
-    private var logData = Data()
+    private let pid: pid_t
+    private let logFD: Int32
+    private let sink = LogSink()
+    private let stateLock = NSLock()
+    private var stopped = false
 
     /// Starts sshd trusting `trustedUserCAs` (public key lines) for user certificates;
     /// `hostCertificate` (a -cert.pub line for the host key it is given) is presented to
@@ -124,49 +150,71 @@ public final class SSHServer: @unchecked Sendable {
         let configPath = dir.appendingPathComponent("sshd_config").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        // A free port: bind to 0, read it back, release it; sshd retries are handled below.
+        // sshd is spawned directly, not through Foundation's Process: sshd closes every
+        // inherited descriptor at start, which Foundation takes for an exit and then blocks
+        // its child monitor in waitpid() on a process that is still running.
         var lastError = ""
         for _ in 0..<5 {
             let port = SSHServer.freePort()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-            p.arguments = ["-D", "-e", "-f", configPath, "-p", String(port)]
-            let pipe = Pipe()
-            p.standardError = pipe
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            if SSHServer.waitForListener(port: port, process: p) {
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { throw SSHServer.error("pipe: \(errno)") }
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)  // dup2 onto stderr clears it for sshd
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+            posix_spawn_file_actions_addclose(&actions, fds[1])
+            let words: [String] = ["/usr/sbin/sshd", "-D", "-e", "-f", configPath, "-p", String(port)]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            var child: pid_t = 0
+            let rc = posix_spawn(&child, "/usr/sbin/sshd", &actions, nil, argv, environ)
+            argv.forEach { free($0) }
+            posix_spawn_file_actions_destroy(&actions)
+            close(fds[1])
+            guard rc == 0 else {
+                close(fds[0])
+                throw SSHServer.error("cannot start /usr/sbin/sshd: \(String(cString: strerror(rc)))")
+            }
+            if SSHServer.waitForListener(port: port, pid: child) {
                 self.port = port
-                self.process = p
-                logPipe = pipe
-                pipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-                    let d = h.availableData
-                    guard let self else { return }
-                    self.logLock.lock()
-                    self.logData.append(d)
-                    self.logLock.unlock()
-                }
+                self.pid = child
+                self.logFD = fds[0]
+                let sink = self.sink, fd = fds[0]
+                Thread.detachNewThread { sink.drain(fd) }  // holds the sink, not the server
                 return
             }
-            p.terminate()
-            p.waitUntilExit()
-            lastError = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+            kill(child, SIGTERM)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            var buf = [UInt8](repeating: 0, count: 4096)
+            let n = read(fds[0], &buf, buf.count)
+            lastError = String(decoding: buf.prefix(max(n, 0)), as: UTF8.self)
+            close(fds[0])
         }
         throw SSHServer.error("sshd did not start: \(lastError)")
     }
 
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
-        logPipe?.fileHandleForReading.readabilityHandler = nil
+    /// Stops sshd (its per-connection children go with it).
+    public func stop() {
+        stateLock.lock()
+        let running = !stopped
+        stopped = true
+        stateLock.unlock()
+        guard running else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        _ = sink.done.wait(timeout: .now() + 5)
+        close(logFD)
     }
 
+    deinit { stop() }
+
     /// What sshd has logged so far.
-    public var log: String {
-        logLock.lock()
-        defer { logLock.unlock() }
-        return String(decoding: logData, as: UTF8.self)
-    }
+    public var log: String { sink.text }
 
     /// Runs `ssh` as `user` with a key and its certificate, executing `command`; returns
     /// the outcome (status 255 when the login is refused).
@@ -202,9 +250,10 @@ public final class SSHServer: @unchecked Sendable {
     }
 
     /// Polls until something accepts connections on the port, or sshd exits (5 s at most).
-    private static func waitForListener(port: Int, process: Process) -> Bool {
+    private static func waitForListener(port: Int, pid: pid_t) -> Bool {
         for _ in 0..<100 {
-            if !process.isRunning { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return false }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)

@@ -7,6 +7,7 @@
 
 
 int dbuf_put(dbuf *b, const void *d, size_t n) {
+    if (n == 0) return 0;
     if (b->n + n > b->cap) {
         size_t cap = (b->n + n) * 2 + 64;
         uint8_t *q = realloc(b->p, cap);

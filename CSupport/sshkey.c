@@ -120,6 +120,13 @@ static int finish(vouch_ssh_privkey *k, vouch_diag *d) {
         int bits = EVP_PKEY_get_bits(k->pkey);
         if (bits < 2048) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "RSA key of %d bits; at least 2048 are required", bits);
     }
+    if (k->pkey) { /* the public half must be the private half's (a damaged PEM file can carry another point) */
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+        int ok = c && EVP_PKEY_pairwise_check(c) == 1;
+        EVP_PKEY_CTX_free(c);
+        ERR_clear_error();
+        if (!ok) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "the private key does not match its public key (a damaged key)");
+    }
     dbuf b = {0};
     int rc = public_blob(k, &b);
     if (!rc) rc = vouch_ssh_pubkey_parse(b.p, b.n, &k->pub, d);

@@ -21,4 +21,15 @@ static const char FUZZ_CA_KEY_PEM[] =
     "khrIPtvbVXamYUy4h/pcnDY7CB+hRANCAAQHrmfhj1ibCiYPotWzCEBWH3xImrJ2\n"
     "JYWt7txEn7QmssfCuobNvzvG0VPw8PbsofLkhxYzWJ1HOpeeXQ23Kros\n"
     "-----END PRIVATE KEY-----\n";
+/* An OpenSSH Ed25519 CA key, public on purpose like the one above: fuzz_sshcert signs
+ * mutated certificate bodies with it so mutations reach every check past the signature. */
+static const char FUZZ_SSH_CA_KEY[] =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+    "QyNTUxOQAAACBsg4jWi8djU9vyRDqwjiudxcfpEsixn7+ANJ7ymzpc6QAAAKguoIBvLqCA\n"
+    "bwAAAAtzc2gtZWQyNTUxOQAAACBsg4jWi8djU9vyRDqwjiudxcfpEsixn7+ANJ7ymzpc6Q\n"
+    "AAAECjOu1TIEm/Qec53qub3JabpzzKz5fK8Otntd6Horva5WyDiNaLx2NT2/JEOrCOK53F\n"
+    "x+kSyLGfv4A0nvKbOlzpAAAAImZ1enogZml4dHVyZSBDQSwgcHVibGljIG9uIHB1cnBvc2\n"
+    "UBAgM=\n"
+    "-----END OPENSSH PRIVATE KEY-----\n";
 #endif

@@ -239,6 +239,16 @@ final class SSHCertificateTests: XCTestCase {
         refused(try Data(contentsOf: URL(fileURLWithPath: weak)), "weak_key", "1024")
         refused(try Data(contentsOf: URL(fileURLWithPath: weak + ".pub")), "malformed_pem", "not a PEM")
         refused(Data(), "empty_input", "empty")
+        // a PEM EC key whose public point is another key's (found by fuzz_sshkey): refused, as
+        // it would sign certificates that its own public key does not verify
+        func sec1DER(_ file: String) throws -> [UInt8] {
+            Array(Data(base64Encoded: try read(file).split(separator: "\n").dropFirst().dropLast().joined())!)
+        }
+        var mixed = try sec1DER(try sshKeygen("pem-a", ["-t", "ecdsa", "-b", "256", "-m", "PEM"]))
+        let other = try sec1DER(try sshKeygen("pem-b", ["-t", "ecdsa", "-b", "256", "-m", "PEM"]))
+        mixed.replaceSubrange((mixed.count - 65)..., with: other.suffix(65))
+        let pem = "-----BEGIN EC PRIVATE KEY-----\n\(Data(mixed).base64EncodedString(options: .lineLength64Characters))\n-----END EC PRIVATE KEY-----\n"
+        refused(Data(pem.utf8), "weak_key", "does not match")
         refused(Data("-----BEGIN OPENSSH PRIVATE KEY-----\n!!!!\n-----END OPENSSH PRIVATE KEY-----\n".utf8), "malformed_pem", "base64")
         // a damaged key: one byte of the private section changed breaks the check values or the key
         let good = try read(try sshKeygen("good", ["-t", "ed25519"]))

@@ -52,6 +52,9 @@ bool oid_is(vspan oid_content, const uint8_t *oid, size_t n);
 
 /* ---- one-time library initialisation (sig.c): libsodium ---- */
 void vouch_ensure_init(void);
+/* Random bytes for small unpredictable values such as certificate nonces (at most 256
+ * bytes a call is buffered per thread, fork-safe); never for keys. */
+void vouch_random_small(uint8_t *out, size_t len);
 
 /* ---- diagnostics (error.c) ---- */
 int vouch_fail(vouch_diag *d, int status, int index, const char *fmt, ...)

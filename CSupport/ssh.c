@@ -534,6 +534,7 @@ int vouch_ssh_cert_parse_line(const char *line, size_t len, vouch_ssh_cert **out
 
 const uint8_t *vouch_ssh_cert_blob(const vouch_ssh_cert *c, size_t *len) { if (len) *len = c->bloblen; return c->blob; }
 const char *vouch_ssh_cert_type_name(const vouch_ssh_cert *c) { return ssh_cert_type_name(c->kind); }
+const char *vouch_ssh_cert_type_name_for(int kind) { return ssh_cert_type_name(kind); }
 const vouch_ssh_pubkey *vouch_ssh_cert_key(const vouch_ssh_cert *c) { return c->key; }
 const vouch_ssh_pubkey *vouch_ssh_cert_signature_key(const vouch_ssh_cert *c) { return c->signature_key; }
 const char *vouch_ssh_cert_signature_algorithm(const vouch_ssh_cert *c) { return c->sig_alg; }
@@ -741,7 +742,7 @@ int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_reques
         }
     }
     uint8_t nonce[32];
-    vouch_random(nonce, sizeof nonce);
+    vouch_random_small(nonce, sizeof nonce);
     const vouch_ssh_pubkey *cak = vouch_ssh_privkey_public(ca);
     cert_body body = {q->key->kind, key_fields(q->key), nonce, sizeof nonce, q->serial, q->type, q->key_id,
                       q->principals, q->nprincipals, q->valid_after, q->valid_before,

@@ -32,6 +32,7 @@ enum { POOL = 8 };
 struct vouch_ssh_privkey {
     int kind;
     EVP_PKEY *pkey;                   /* RSA and ECDSA */
+    EC_KEY *ec;                       /* P-256, P-521: signed with ECDSA_do_sign (no DER round trip) */
     bool has_nettle;                  /* P-384 signs through nettle */
     struct ecc_scalar scalar;
     uint8_t ed25519[64];              /* libsodium's secret key: seed, then public key */
@@ -39,11 +40,22 @@ struct vouch_ssh_privkey {
     _Atomic(EVP_PKEY_CTX *) pool[2][POOL]; /* RSA: SHA-512, SHA-256; ECDSA: row 0 */
 };
 
+/* OpenSSL 3 deprecates the EC_KEY calls, but ECDSA_do_sign is its own fastest signing
+ * path (EVP_PKEY_sign DER-encodes a signature we would decode again). The EC_KEY is
+ * read-only once made, so threads share it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static EC_KEY *ec_key_of(EVP_PKEY *p) { return EVP_PKEY_get1_EC_KEY(p); }
+static void ec_key_free(EC_KEY *k) { EC_KEY_free(k); }
+static ECDSA_SIG *ec_sign(const uint8_t *h, size_t hl, EC_KEY *k) { return ECDSA_do_sign(h, (int)hl, k); }
+#pragma GCC diagnostic pop
+
 void vouch_ssh_privkey_free(vouch_ssh_privkey *k) {
     if (!k) return;
     for (int h = 0; h < 2; h++)
         for (int i = 0; i < POOL; i++) EVP_PKEY_CTX_free(atomic_load(&k->pool[h][i]));
     EVP_PKEY_free(k->pkey);
+    ec_key_free(k->ec);
     if (k->has_nettle) ecc_scalar_clear(&k->scalar);
     vouch_ssh_pubkey_free(k->pub);
     sodium_memzero(k, sizeof *k);
@@ -132,6 +144,8 @@ static int finish(vouch_ssh_privkey *k, vouch_diag *d) {
     if (!rc) rc = vouch_ssh_pubkey_parse(b.p, b.n, &k->pub, d);
     free(b.p);
     if (rc) return d && d->status ? rc : vouch_fail(d, rc, -1, "the key's public half cannot be encoded");
+    if ((k->kind == VOUCH_SSH_ECDSA_P256 || k->kind == VOUCH_SSH_ECDSA_P521) && !(k->ec = ec_key_of(k->pkey)))
+        return vouch_fail(d, VOUCH_E_INTERNAL, -1, "the ECDSA key cannot be prepared");
     if (k->kind == VOUCH_SSH_ECDSA_P384) {
         BIGNUM *priv = NULL;
         uint8_t db[48];
@@ -519,14 +533,7 @@ int vouch_ssh_privkey_sign(const vouch_ssh_privkey *ck, const uint8_t *data, siz
             mpz_export(s + size - (mpz_sizeinbase(ds.s, 256)), &sn, 1, 1, 1, 0, ds.s);
             dsa_signature_clear(&ds);
         } else {
-            uint8_t der[160];
-            size_t dl = sizeof der;
-            EVP_PKEY_CTX *c = ctx_take(k, 0);
-            if (!c) return VOUCH_E_NOMEM;
-            if (EVP_PKEY_sign(c, der, &dl, h, hl) != 1) rc = VOUCH_E_INTERNAL;
-            ctx_give(k, 0, c);
-            const unsigned char *p = der;
-            ECDSA_SIG *es = rc ? NULL : d2i_ECDSA_SIG(NULL, &p, (long)dl);
+            ECDSA_SIG *es = ec_sign(h, hl, k->ec);
             if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), r, (int)size) < 0 || BN_bn2binpad(ECDSA_SIG_get0_s(es), s, (int)size) < 0)
                 rc = VOUCH_E_INTERNAL;
             ECDSA_SIG_free(es);

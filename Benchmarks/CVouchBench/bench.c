@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -12,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 double vb_now(void) {
     struct timespec ts;
@@ -382,4 +386,115 @@ int vb_cert_tbs_and_signature(const char *pem, uint8_t **tbs, size_t *tbs_len, u
     OPENSSL_free(t);
     X509_free(x);
     return 0;
+}
+
+/* ---- SSH certificate signing baselines ---- */
+
+static void vb_random(void *ctx, size_t n, uint8_t *dst) { (void)ctx; randombytes_buf(dst, n); }
+
+double vb_raw_ssh_sign(const char *key_pem, const uint8_t *body, size_t len, double seconds) {
+    BIO *b = BIO_new_mem_buf(key_pem, -1);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (!key) return -1;
+    double t0 = vb_now(), t = 0;
+    long n = 0;
+    int id = EVP_PKEY_get_base_id(key), bits = EVP_PKEY_get_bits(key);
+    if (id == EVP_PKEY_ED25519) { /* libsodium, the same seed */
+        uint8_t seed[32], pk[32], sk[64], sig[64];
+        size_t sl = 32;
+        EVP_PKEY_get_raw_private_key(key, seed, &sl);
+        crypto_sign_seed_keypair(pk, sk, seed);
+        do {
+            for (int i = 0; i < 16; i++) crypto_sign_detached(sig, NULL, body, len, sk);
+            n += 16;
+        } while ((t = vb_now() - t0) < seconds);
+    } else if (id == EVP_PKEY_EC && bits == 384) { /* nettle, nonces from libsodium's CSPRNG */
+        BIGNUM *priv = NULL;
+        uint8_t db[48], h[48];
+        EVP_PKEY_get_bn_param(key, "priv", &priv);
+        BN_bn2binpad(priv, db, 48);
+        BN_clear_free(priv);
+        mpz_t z;
+        mpz_init(z);
+        mpz_import(z, 48, 1, 1, 1, 0, db);
+        struct ecc_scalar s;
+        ecc_scalar_init(&s, nettle_get_secp_384r1());
+        ecc_scalar_set(&s, z);
+        struct dsa_signature sig;
+        dsa_signature_init(&sig);
+        do {
+            for (int i = 0; i < 16; i++) {
+                SHA384(body, len, h);
+                ecdsa_sign(&s, NULL, vb_random, 48, h, &sig);
+            }
+            n += 16;
+        } while ((t = vb_now() - t0) < seconds);
+        dsa_signature_clear(&sig);
+        ecc_scalar_clear(&s);
+        mpz_clear(z);
+    } else if (id == EVP_PKEY_EC) { /* OpenSSL's fastest ECDSA path: ECDSA_do_sign, no DER encoding */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        EC_KEY *ec = EVP_PKEY_get1_EC_KEY(key);
+        uint8_t h[32];
+        do {
+            for (int i = 0; i < 16; i++) {
+                SHA256(body, len, h);
+                ECDSA_SIG *sig = ECDSA_do_sign(h, 32, ec);
+                if (!sig) { n = -1; break; }
+                ECDSA_SIG_free(sig);
+            }
+            if (n < 0) break;
+            n += 16;
+        } while ((t = vb_now() - t0) < seconds);
+        EC_KEY_free(ec);
+#pragma GCC diagnostic pop
+    } else { /* OpenSSL with a prepared context: RSA (SHA-512, PKCS#1 v1.5) */
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(key, NULL);
+        int rsa = id == EVP_PKEY_RSA;
+        if (!c || EVP_PKEY_sign_init(c) != 1 ||
+            (rsa && (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 || EVP_PKEY_CTX_set_signature_md(c, EVP_sha512()) != 1))) {
+            EVP_PKEY_CTX_free(c);
+            EVP_PKEY_free(key);
+            return -1;
+        }
+        uint8_t h[64], sig[1024];
+        do {
+            for (int i = 0; i < 16; i++) {
+                size_t sl = sizeof sig;
+                if (rsa) SHA512(body, len, h);
+                else SHA256(body, len, h);
+                if (EVP_PKEY_sign(c, sig, &sl, h, rsa ? 64 : 32) != 1) { n = -1; break; }
+            }
+            if (n < 0) break;
+            n += 16;
+        } while ((t = vb_now() - t0) < seconds);
+        EVP_PKEY_CTX_free(c);
+    }
+    EVP_PKEY_free(key);
+    return n < 0 ? -1 : (double)n / t;
+}
+
+double vb_spawn_rate(const char *const *argv, double seconds) {
+    extern char **environ;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    double t0 = vb_now(), t = 0;
+    long n = 0;
+    do {
+        pid_t pid;
+        int status = 0;
+        if (posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0 || waitpid(pid, &status, 0) != pid ||
+            !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            n = -1;
+            break;
+        }
+        n++;
+    } while ((t = vb_now() - t0) < seconds);
+    posix_spawn_file_actions_destroy(&fa);
+    return n < 0 ? -1 : (double)n / t;
 }

@@ -32,6 +32,9 @@ let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
 let outPath = args.firstIndex(of: "--out").map { args[$0 + 1] } ?? "bench-results.json"
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
+/// `--only chain,crl,jwt,ssh,http` runs those sections alone (all by default).
+let only = args.firstIndex(of: "--only").map { Set(args[$0 + 1].split(separator: ",").map(String.init)) }
+func want(_ section: String) -> Bool { only?.contains(section) ?? true }
 nonisolated(unsafe) var results: [Result] = []
 
 func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
@@ -127,8 +130,9 @@ func makeChain(_ label: String, _ keyArgs: [String]) -> Chain {
 
 // MARK: chain verification
 
-for (label, keyArgs) in [("rsa2048", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
-                         ("p256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])] {
+let chainKinds = [("rsa2048", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
+                  ("p256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])]
+for (label, keyArgs) in want("chain") ? chainKinds : [] {
     let c = makeChain(label, keyArgs)
     // the fastest vetted primitive is the baseline: OpenSSL for RSA, swift-crypto's BoringSSL for P-256
     let boring = label == "p256"
@@ -182,7 +186,7 @@ for (label, keyArgs) in [("rsa2048", ["-algorithm", "RSA", "-pkeyopt", "rsa_keyg
 
 let crlChain = makeChain("crl", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
 let crlStore = try! TrustStore(pem: Array(crlChain.root.utf8))
-for n in smoke ? [10_000, 20_000] : [1_000_000, 10_000_000] {
+for n in !want("crl") ? [] : smoke ? [10_000, 20_000] : [1_000_000, 10_000_000] {
     let label = n >= 1_000_000 ? "\(n / 1_000_000)m" : "\(n / 1000)k"
     var der: UnsafeMutablePointer<UInt8>? = nil
     var derLen = 0
@@ -255,11 +259,17 @@ for n in smoke ? [10_000, 20_000] : [1_000_000, 10_000_000] {
 
 // MARK: JWT
 
-jwtBench()
+if want("jwt") { jwtBench() }
+
+// MARK: SSH certificates
+
+if want("ssh") { sshBench() }
 
 // MARK: logins over HTTP
 
-if let i = args.firstIndex(of: "--vouch") {
+if !want("http") {
+    log("HTTP logins not measured (--only)")
+} else if let i = args.firstIndex(of: "--vouch") {
     let c = makeChain("http", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
     // as behind nginx: the leaf alone in the header, the intermediate in the identity's CA bundle
     httpBench(vouch: args[i + 1], pkiDir: dir, rootPEM: c.root + c.int, leafPEM: c.leaf)

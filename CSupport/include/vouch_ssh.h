@@ -82,6 +82,8 @@ void vouch_ssh_cert_free(vouch_ssh_cert *c);
 /* Borrowed views, valid while c lives. */
 const uint8_t *vouch_ssh_cert_blob(const vouch_ssh_cert *c, size_t *len);
 const char *vouch_ssh_cert_type_name(const vouch_ssh_cert *c);
+/* The certificate type name for a key type ("ssh-ed25519-cert-v01@openssh.com"), static. */
+const char *vouch_ssh_cert_type_name_for(int kind);
 const vouch_ssh_pubkey *vouch_ssh_cert_key(const vouch_ssh_cert *c);
 const vouch_ssh_pubkey *vouch_ssh_cert_signature_key(const vouch_ssh_cert *c);
 const char *vouch_ssh_cert_signature_algorithm(const vouch_ssh_cert *c); /* "rsa-sha2-512", ... */

@@ -154,7 +154,9 @@ public struct SSHCertificateAuthority: Sendable {
 
     public init(key: SSHPrivateKey) { self.key = key }
 
-    public func sign(_ q: SSHCertificateRequest) throws -> SSHCertificate {
+    /// Builds and signs the certificate: the hot path. The result is the encoded
+    /// certificate; `parse()` reads it back (checking the signature) when fields are wanted.
+    public func sign(_ q: SSHCertificateRequest) throws -> SSHSignedCertificate {
         let options = q.criticalOptions.sorted { $0.key < $1.key }
         let cStrings = (q.principals + options.map(\.key) + options.map(\.value) + q.extensions + [q.keyID]).map { strdup($0)! }
         defer { cStrings.forEach { free($0) } }
@@ -174,8 +176,23 @@ public struct SSHCertificateAuthority: Sendable {
             }
         }
         defer { free(blob) }
-        return try SSHCertificate(blob: Array(UnsafeBufferPointer(start: blob, count: len)))
+        return SSHSignedCertificate(blob: Array(UnsafeBufferPointer(start: blob, count: len)), typeName: String(cString: vouch_ssh_cert_type_name_for(vouch_ssh_pubkey_kind(q.key.raw))))
     }
+}
+
+/// A certificate just signed: its encoding, ready to hand out.
+public struct SSHSignedCertificate: Sendable {
+    public let blob: [UInt8]
+    /// "ssh-ed25519-cert-v01@openssh.com", ...
+    public let typeName: String
+
+    /// "TYPE-cert-v01@openssh.com BASE64 COMMENT", what goes into a -cert.pub file.
+    public func line(comment: String? = nil) -> String {
+        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + $0 } ?? "")
+    }
+
+    /// The certificate read back, its signature checked.
+    public func parse() throws -> SSHCertificate { try SSHCertificate(blob: blob) }
 }
 
 /// A parsed certificate whose signature checked out.

@@ -74,7 +74,10 @@ final class SSHCertificateTests: XCTestCase {
                     q.criticalOptions = ["source-address": "10.0.0.0/8,2001:db8::/32", "force-command": "/usr/bin/uptime -p"]
                     q.extensions = ["permit-pty", "permit-agent-forwarding", "login@example.com"] + (sk ? ["no-touch-required"] : [])
                     q.rsaSHA256 = rsaSHA256
-                    let cert = try ca.sign(q)
+                    let signed = try ca.sign(q)
+                    let cert = try signed.parse()
+                    XCTAssertEqual(cert.blob, signed.blob)
+                    XCTAssertEqual(cert.typeName, signed.typeName)
                     let certPath = path("\(caName)-\(subjectName)-cert.pub")
                     try (cert.line(comment: "c") + "\n").write(toFile: certPath, atomically: true, encoding: .utf8)
                     let listed = try runProcess(["ssh-keygen", "-L", "-f", certPath])
@@ -195,7 +198,7 @@ final class SSHCertificateTests: XCTestCase {
             XCTAssertEqual(key.publicKey.blob, pub.blob, what)
             var q = SSHCertificateRequest(key: subject, type: .user, validAfter: now, validBefore: now + 60)
             q.principals = ["p"]
-            let cert = try SSHCertificateAuthority(key: key).sign(q)
+            let cert = try SSHCertificateAuthority(key: key).sign(q).parse()
             XCTAssertEqual(cert.signatureKey.blob, pub.blob, what)
             // and ssh-keygen agrees the signature is good
             let certPath = path("cert-\(what.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "#", with: ""))")

@@ -267,6 +267,6 @@ final class SSHRefusalTests: XCTestCase {
         q.principals = ["alice"]
         q.criticalOptions = ["source-address": "10.0.0.1,2001:db8::/48", "force-command": "true", "verify-required": ""]
         q.extensions = ["permit-user-rc", "vouch@example.com"]
-        XCTAssertEqual(try ca.sign(q).criticalOptions.map(\.name), ["force-command", "source-address", "verify-required"])
+        XCTAssertEqual(try ca.sign(q).parse().criticalOptions.map(\.name), ["force-command", "source-address", "verify-required"])
     }
 }

@@ -28,7 +28,7 @@ final class SSHServerTests: XCTestCase {
     }
 
     /// Writes a certificate beside a key and returns its path.
-    func write(_ cert: SSHCertificate, _ name: String) throws -> String {
+    func write(_ cert: SSHSignedCertificate, _ name: String) throws -> String {
         try (cert.line() + "\n").write(toFile: path(name), atomically: true, encoding: .utf8)
         return path(name)
     }
@@ -81,7 +81,7 @@ final class SSHServerTests: XCTestCase {
         XCTAssertEqual(try server.login(user: "root", key: keyPath, certificate: try write(try ca.sign(request(key)), "ok-cert.pub")).status, 0,
                        server.log)
 
-        func refused(_ cert: SSHCertificate, _ name: String, because logLine: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        func refused(_ cert: SSHSignedCertificate, _ name: String, because logLine: String, file: StaticString = #filePath, line: UInt = #line) throws {
             let r = try server.login(user: "root", key: keyPath, certificate: try write(cert, "\(name)-cert.pub"))
             XCTAssertEqual(r.status, 255, "\(name) must be refused: \(r.out)", file: file, line: line)
             XCTAssertTrue(r.err.contains("Permission denied"), "\(name): \(r.err)", file: file, line: line)

@@ -37,5 +37,16 @@ double vb_raw_jws_verify(const char *token, const char *pub_pem, int backend, do
 /* A certificate's TBS bytes and signature bytes (malloc'd copies). 0 or -1. */
 int vb_cert_tbs_and_signature(const char *pem, uint8_t **tbs, size_t *tbs_len, uint8_t **sig, size_t *sig_len);
 
+/* Raw: signatures per second of `body` (an SSH certificate's signed part) with the private
+ * key (PEM / PKCS#8), as the fastest vetted primitive for its type makes them: libsodium
+ * for Ed25519, nettle for P-384, OpenSSL with a prepared context for RSA (SHA-512) and
+ * P-256; the digest of the body is part of each signature. -1 on error. */
+double vb_raw_ssh_sign(const char *key_pem, const uint8_t *body, size_t len, double seconds);
+
+/* Peer: runs argv (argv[0] an absolute path, NULL-terminated) as a process, one after the
+ * other, as a shell loop would (posix_spawn, waitpid), output discarded; processes per
+ * second, -1 if one fails. */
+double vb_spawn_rate(const char *const *argv, double seconds);
+
 double vb_now(void);
 #endif

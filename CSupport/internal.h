@@ -190,6 +190,9 @@ int sshw_u64(dbuf *b, uint64_t v);
 int sshw_string(dbuf *b, const void *p, size_t n);
 int sshw_cstr(dbuf *b, const char *s);
 int sshw_mpint(dbuf *b, const uint8_t *v, size_t n); /* unsigned big-endian in */
+/* sshkey.c: appends the signature of data as an SSH string; data may point into out. */
+struct vouch_ssh_privkey;
+int ssh_sign_append(const struct vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out);
 const char *ssh_type_name(int kind);
 const char *ssh_cert_type_name(int kind);
 

@@ -747,13 +747,15 @@ int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_reques
     cert_body body = {q->key->kind, key_fields(q->key), nonce, sizeof nonce, q->serial, q->type, q->key_id,
                       q->principals, q->nprincipals, q->valid_after, q->valid_before,
                       {names[0], names[1]}, {values[0], values[1]}, {n[0], n[1]}, {cak->blob, cak->bloblen}};
-    dbuf b = {0};
+    /* one allocation: the body's fixed part and strings, then room for the signature */
+    size_t cap = 256 + cak->bloblen + (q->key_id ? strlen(q->key_id) : 0) + body.key_fields.n + 1024;
+    for (size_t i = 0; i < q->nprincipals; i++) cap += 4 + strlen(q->principals[i]);
+    for (int e = 0; e < 2; e++)
+        for (size_t i = 0; i < n[e]; i++) cap += 16 + strlen(names[e][i]) + (values[e][i] ? strlen(values[e][i]) : 0);
+    dbuf b = {malloc(cap), 0, cap};
+    if (!b.p) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     int rc = write_body(&b, &body);
-    uint8_t *sig = NULL;
-    size_t siglen = 0;
-    if (!rc) rc = vouch_ssh_privkey_sign(ca, b.p, b.n, q->rsa_sha256, &sig, &siglen);
-    if (!rc) rc = sshw_string(&b, sig, siglen);
-    free(sig);
+    if (!rc) rc = ssh_sign_append(ca, b.p, b.n, q->rsa_sha256, &b);
     if (rc) {
         free(b.p);
         return vouch_fail(d, rc, -1, "the certificate could not be signed");

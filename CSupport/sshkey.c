@@ -501,51 +501,67 @@ static void ctx_give(vouch_ssh_privkey *k, int row, EVP_PKEY_CTX *c) {
     EVP_PKEY_CTX_free(c);
 }
 
-int vouch_ssh_privkey_sign(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, uint8_t **sig, size_t *siglen) {
+/* Appends the signature blob (string algorithm, string signature) of data, as an SSH
+ * string, to out. data may point into out: it is read before out grows. */
+int ssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out) {
     vouch_ssh_privkey *k = (vouch_ssh_privkey *)ck; /* only the context pool changes */
-    if (!k || !sig || !siglen || (!data && len)) return VOUCH_E_ARG;
-    *sig = NULL;
-    dbuf b = {0};
+    if (!k || !out || (!data && len)) return VOUCH_E_ARG;
+    uint8_t s[1024], r[66];
+    size_t sl = 0;
+    const char *alg = ssh_type_name(k->kind);
     int rc = 0;
     if (k->kind == VOUCH_SSH_ED25519) {
-        uint8_t s[64];
         crypto_sign_detached(s, NULL, data, len, k->ed25519);
-        rc = sshw_cstr(&b, "ssh-ed25519") || sshw_string(&b, s, 64);
+        sl = 64;
     } else if (k->kind == VOUCH_SSH_RSA) {
-        uint8_t h[64], s[1024];
-        size_t hl = digest(rsa_sha256 ? 256 : 512, data, len, h), sl = sizeof s;
+        uint8_t h[64];
+        size_t hl = digest(rsa_sha256 ? 256 : 512, data, len, h);
         EVP_PKEY_CTX *c = ctx_take(k, rsa_sha256 ? 1 : 0);
         if (!c) return VOUCH_E_NOMEM;
+        sl = sizeof s;
         if (EVP_PKEY_sign(c, s, &sl, h, hl) != 1) rc = VOUCH_E_INTERNAL;
         ctx_give(k, rsa_sha256 ? 1 : 0, c);
-        if (!rc) rc = sshw_cstr(&b, rsa_sha256 ? "rsa-sha2-256" : "rsa-sha2-512") || sshw_string(&b, s, sl);
+        ERR_clear_error();
+        alg = rsa_sha256 ? "rsa-sha2-256" : "rsa-sha2-512";
     } else {
         size_t size = field_size(k->kind);
-        uint8_t h[64], r[66], s[66];
+        uint8_t h[64], sv[66];
         size_t hl = digest(k->kind == VOUCH_SSH_ECDSA_P256 ? 256 : k->kind == VOUCH_SSH_ECDSA_P384 ? 384 : 512, data, len, h);
         if (k->has_nettle) {
             struct dsa_signature ds;
             dsa_signature_init(&ds);
             ecdsa_sign(&k->scalar, NULL, random_bytes, hl, h, &ds);
             size_t rn = 0, sn = 0;
-            memset(r, 0, sizeof r), memset(s, 0, sizeof s);
+            memset(r, 0, sizeof r), memset(sv, 0, sizeof sv);
             mpz_export(r + size - (mpz_sizeinbase(ds.r, 256)), &rn, 1, 1, 1, 0, ds.r);
-            mpz_export(s + size - (mpz_sizeinbase(ds.s, 256)), &sn, 1, 1, 1, 0, ds.s);
+            mpz_export(sv + size - (mpz_sizeinbase(ds.s, 256)), &sn, 1, 1, 1, 0, ds.s);
             dsa_signature_clear(&ds);
         } else {
             ECDSA_SIG *es = ec_sign(h, hl, k->ec);
-            if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), r, (int)size) < 0 || BN_bn2binpad(ECDSA_SIG_get0_s(es), s, (int)size) < 0)
+            if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), r, (int)size) < 0 || BN_bn2binpad(ECDSA_SIG_get0_s(es), sv, (int)size) < 0)
                 rc = VOUCH_E_INTERNAL;
             ECDSA_SIG_free(es);
+            ERR_clear_error();
         }
-        dbuf inner = {0};
-        if (!rc) rc = sshw_mpint(&inner, r, size) || sshw_mpint(&inner, s, size);
-        if (!rc) rc = sshw_cstr(&b, ssh_type_name(k->kind)) || sshw_string(&b, inner.p, inner.n);
-        free(inner.p);
+        /* the signature is two mpints, r and s, in a fixed buffer */
+        dbuf inner = {s, 0, sizeof s};
+        if (!rc) rc = sshw_mpint(&inner, r, size) || sshw_mpint(&inner, sv, size) ? VOUCH_E_INTERNAL : 0;
+        sl = inner.n;
     }
-    ERR_clear_error();
-    if (rc) { free(b.p); return rc < 0 ? rc : VOUCH_E_NOMEM; }
+    if (rc) return rc;
+    size_t al = strlen(alg);
+    return sshw_u32(out, (uint32_t)(8 + al + sl)) || sshw_string(out, alg, al) || sshw_string(out, s, sl) ? VOUCH_E_NOMEM : 0;
+}
+
+int vouch_ssh_privkey_sign(const vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, uint8_t **sig, size_t *siglen) {
+    if (!k || !sig || !siglen || (!data && len)) return VOUCH_E_ARG;
+    *sig = NULL;
+    dbuf b = {0};
+    int rc = ssh_sign_append(k, data, len, rsa_sha256, &b);
+    if (rc) { free(b.p); return rc; }
+    /* the caller gets the blob itself, without the outer length */
+    memmove(b.p, b.p + 4, b.n - 4);
     *sig = b.p;
-    *siglen = b.n;
+    *siglen = b.n - 4;
     return 0;
 }

@@ -157,34 +157,51 @@ public struct SSHCertificateAuthority: Sendable {
     /// Builds and signs the certificate: the hot path. The result is the encoded
     /// certificate; `parse()` reads it back (checking the signature) when fields are wanted.
     public func sign(_ q: SSHCertificateRequest) throws -> SSHSignedCertificate {
-        let options = q.criticalOptions.sorted { $0.key < $1.key }
-        let cStrings = (q.principals + options.map(\.key) + options.map(\.value) + q.extensions + [q.keyID]).map { strdup($0)! }
-        defer { cStrings.forEach { free($0) } }
-        let ptrs: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
-        let np = q.principals.count, no = options.count, ne = q.extensions.count
+        // every string NUL-terminated in one buffer (the core sorts the options)
+        let np = q.principals.count, no = q.criticalOptions.count, ne = q.extensions.count
+        var strings = q.principals
+        strings.reserveCapacity(np + 2 * no + ne + 1)
+        for (name, _) in q.criticalOptions { strings.append(name) }
+        for (_, value) in q.criticalOptions { strings.append(value) }
+        strings += q.extensions
+        strings.append(q.keyID)
+        var text: [UInt8] = []
+        text.reserveCapacity(strings.reduce(0) { $0 + $1.utf8.count + 1 })
+        var offsets: [Int] = []
+        offsets.reserveCapacity(strings.count)
+        for s in strings {
+            offsets.append(text.count)
+            text.append(contentsOf: s.utf8)
+            text.append(0)
+        }
         var blob: UnsafeMutablePointer<UInt8>?
         var len = 0
-        try ptrs.withUnsafeBufferPointer { p in
-            let base = p.baseAddress!
-            var req = vouch_ssh_cert_request(
-                key: q.key.raw, type: q.type == .user ? VOUCH_SSH_CERT_USER : VOUCH_SSH_CERT_HOST,
-                serial: q.serial, key_id: base[np + 2 * no + ne], principals: base, nprincipals: np,
-                valid_after: q.validAfter, valid_before: q.validBefore, option_names: base + np, option_values: base + np + no,
-                noptions: no, extensions: base + np + 2 * no, nextensions: ne, rsa_sha256: q.rsaSHA256 ? 1 : 0)
-            try withExtendedLifetime(q.key) {
-                try checked { diag in vouch_ssh_cert_sign(key.raw, &req, &blob, &len, diag) }
+        try text.withUnsafeBytes { t in
+            let chars = t.bindMemory(to: CChar.self).baseAddress!
+            try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: offsets.count) { p in
+                for (i, o) in offsets.enumerated() { p[i] = chars + o }
+                let base = UnsafePointer(p.baseAddress!)
+                var req = vouch_ssh_cert_request(
+                    key: q.key.raw, type: q.type == .user ? VOUCH_SSH_CERT_USER : VOUCH_SSH_CERT_HOST,
+                    serial: q.serial, key_id: base[np + 2 * no + ne], principals: base, nprincipals: np,
+                    valid_after: q.validAfter, valid_before: q.validBefore, option_names: base + np, option_values: base + np + no,
+                    noptions: no, extensions: base + np + 2 * no, nextensions: ne, rsa_sha256: q.rsaSHA256 ? 1 : 0)
+                try withExtendedLifetime(q.key) {
+                    try checked { diag in vouch_ssh_cert_sign(key.raw, &req, &blob, &len, diag) }
+                }
             }
         }
         defer { free(blob) }
-        return SSHSignedCertificate(blob: Array(UnsafeBufferPointer(start: blob, count: len)), typeName: String(cString: vouch_ssh_cert_type_name_for(vouch_ssh_pubkey_kind(q.key.raw))))
+        return SSHSignedCertificate(blob: Array(UnsafeBufferPointer(start: blob, count: len)), kind: vouch_ssh_pubkey_kind(q.key.raw))
     }
 }
 
 /// A certificate just signed: its encoding, ready to hand out.
 public struct SSHSignedCertificate: Sendable {
     public let blob: [UInt8]
+    let kind: Int32
     /// "ssh-ed25519-cert-v01@openssh.com", ...
-    public let typeName: String
+    public var typeName: String { String(cString: vouch_ssh_cert_type_name_for(kind)) }
 
     /// "TYPE-cert-v01@openssh.com BASE64 COMMENT", what goes into a -cert.pub file.
     public func line(comment: String? = nil) -> String {

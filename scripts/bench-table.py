@@ -30,7 +30,16 @@ out += ["", "Reading these figures: the machine is a shared VM and runs differ. 
         "Logins over HTTP: the server and wrk share the machine's two cores, and /healthz measures Hummingbird's own "
         "ceiling on the same server. In a profile of the login run, the login itself (chain verification, names, token "
         "issue) is about a quarter of the server's time; the rest is the HTTP stack, the SQLite write of each token "
-        "(WAL), the audit line written through to its file, and the per-request log line.", "", "Targets (DESIGN.md): chain verification >= 0.9x one raw signature verification of the leaf's key; "
+        "(WAL), the audit line written through to its file, and the per-request log line.", "", "SSH certificates: each CA key signs the same user certificate request (32-byte nonce, two principals, "
+        "source-address, two extensions) and the raw baseline signs the same certificate bytes with the same primitive, "
+        "in alternating rounds. The difference is building the certificate (validation, encoding, the nonce) and the "
+        "Swift call: about 1 to 2 microseconds, which shows against Ed25519 and P-256 signatures of about 20 microseconds "
+        "and vanishes against RSA. On this VM the same build gave 0.88 to 0.97 for those two over runs; a raw-against-raw "
+        "pairing gives 0.99 to 1.00. Python's cryptography wheel bundles OpenSSL 4.0, whose RSA-4096 uses AVX-512 IFMA; "
+        "Debian's OpenSSL 3.0 here does not, which is why that peer is ahead for RSA-4096 only. "
+        "`ssh-keygen -s` is a process per certificate, as an operator's script would run it.", "",
+        "Targets (DESIGN.md): chain verification >= 0.9x one raw signature verification of the leaf's key; "
         "a CRL of 1 million serials loaded, signature included, in <= 100 ms; <= 32 bytes per serial; "
-        "lookup <= 50 ns at 1 million and <= 100 ns at 10 million serials.", ""]
+        "lookup <= 50 ns at 1 million and <= 100 ns at 10 million serials; JWT verification >= 0.9x the raw signature check; "
+        "SSH certificate signing >= 0.95x the raw signature, and ahead of every peer.", ""]
 print("\n".join(out))

@@ -167,6 +167,7 @@ void vname_format(vspan name, char *buf, size_t buflen);
 typedef struct {
     uint8_t *p;
     size_t n, cap;
+    bool secret; /* growing copies and wipes, so no freed copy of a secret is left */
 } dbuf;
 int dbuf_put(dbuf *b, const void *d, size_t n);
 /* Appends tag, length (up to 64 KiB), content. */

@@ -28,7 +28,10 @@ static __thread int tl_unbuffered;
 static pthread_key_t page_key;
 static pthread_once_t page_once = PTHREAD_ONCE_INIT;
 
-static void page_release(void *p) { munmap(p, RB_PAGE); }
+static void page_release(void *p) {
+    tl_page = NULL; /* a later destructor drawing a nonce maps a fresh page */
+    munmap(p, RB_PAGE);
+}
 static void page_key_init(void) { (void)pthread_key_create(&page_key, page_release); }
 
 void vouch_random_small(uint8_t *out, size_t len) {

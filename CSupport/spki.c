@@ -2,6 +2,8 @@
  * that every public key, whatever its source, becomes a vpubkey the same way. */
 #include "internal.h"
 
+#include <sodium.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +12,15 @@ int dbuf_put(dbuf *b, const void *d, size_t n) {
     if (n == 0) return 0;
     if (b->n + n > b->cap) {
         size_t cap = (b->n + n) * 2 + 64;
-        uint8_t *q = realloc(b->p, cap);
-        if (!q) return VOUCH_E_NOMEM;
+        uint8_t *q;
+        if (b->secret) {
+            if (!(q = malloc(cap))) return VOUCH_E_NOMEM;
+            if (b->n) memcpy(q, b->p, b->n);
+            if (b->p) sodium_memzero(b->p, b->cap);
+            free(b->p);
+        } else if (!(q = realloc(b->p, cap))) {
+            return VOUCH_E_NOMEM;
+        }
         b->p = q, b->cap = cap;
     }
     memcpy(b->p + b->n, d, n);

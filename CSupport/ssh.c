@@ -312,6 +312,9 @@ static int line_of(const char *type, const uint8_t *blob, size_t n, const char *
 
 int vouch_ssh_pubkey_line(const vouch_ssh_pubkey *k, const char *comment, char **out) {
     if (!k || !out) return VOUCH_E_ARG;
+    /* a newline in the comment would start another authorized_keys line */
+    for (const char *c = comment; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) return VOUCH_E_ARG;
     return line_of(ssh_type_name(k->kind), k->blob, k->bloblen, comment, out);
 }
 
@@ -423,6 +426,8 @@ static bool printable(vspan s) {
     return true;
 }
 
+enum { MAX_OPTIONS = 256 }; /* per field; OpenSSH sets none, real certificates carry a handful */
+
 /* Reads a packed options or extensions field: sorted, unique (name, data) pairs. */
 static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, vouch_diag *d) {
     const char *what = extension ? "extension" : "critical option";
@@ -449,12 +454,13 @@ static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, v
                 return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the data of %s %.*s is not one string", what, (int)(name.n > 60 ? 60 : name.n),
                                   (const char *)name.p);
         }
+        if (*n == MAX_OPTIONS) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "more than %d %ss", MAX_OPTIONS, what);
         ssh_opt *o = realloc(*out, (*n + 1) * sizeof *o);
         if (!o) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
         *out = o;
         o[*n] = (ssh_opt){dup_span(name), dup_span(inner), data};
-        if (!o[*n].name || !o[*n].value) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
-        (*n)++;
+        (*n)++; /* counted even when half made, so that the certificate's free releases it */
+        if (!o[*n - 1].name || !o[*n - 1].value) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     }
     return 0;
 }
@@ -564,17 +570,21 @@ typedef struct {
     uint64_t valid_after, valid_before;
     const char *const *opt_names[2];
     const char *const *opt_values[2];  /* NULL entries: flags */
+    const vspan *opt_raws[2];          /* re-encoding: the data fields as parsed, or NULL */
     size_t nopts[2];
     vspan sigkey;
 } cert_body;
 
-static int write_options(dbuf *b, const char *const *names, const char *const *values, size_t n) {
+/* raws, when given, are the data fields exactly as parsed (re-encoding keeps their bytes). */
+static int write_options(dbuf *b, const char *const *names, const char *const *values, const vspan *raws, size_t n) {
     dbuf packed = {0};
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         rc = sshw_cstr(&packed, names[i]);
         if (rc) break;
-        if (values && values[i] && values[i][0]) {
+        if (raws) {
+            rc = sshw_string(&packed, raws[i].p, raws[i].n);
+        } else if (values && values[i] && values[i][0]) {
             dbuf inner = {0};
             rc = sshw_cstr(&inner, values[i]);
             if (!rc) rc = sshw_string(&packed, inner.p, inner.n);
@@ -601,8 +611,8 @@ static int write_body(dbuf *b, const cert_body *c) {
     free(pr.p);
     if (!rc) rc = sshw_u64(b, c->valid_after);
     if (!rc) rc = sshw_u64(b, c->valid_before);
-    if (!rc) rc = write_options(b, c->opt_names[0], c->opt_values[0], c->nopts[0]);
-    if (!rc) rc = write_options(b, c->opt_names[1], c->opt_values[1], c->nopts[1]);
+    if (!rc) rc = write_options(b, c->opt_names[0], c->opt_values[0], c->opt_raws[0], c->nopts[0]);
+    if (!rc) rc = write_options(b, c->opt_names[1], c->opt_values[1], c->opt_raws[1], c->nopts[1]);
     if (!rc) rc = sshw_string(b, "", 0); /* reserved */
     if (!rc) rc = sshw_string(b, c->sigkey.p, c->sigkey.n);
     return rc;
@@ -618,14 +628,16 @@ static vspan key_fields(const vouch_ssh_pubkey *k) {
 
 int vouch_ssh_cert_encode(const vouch_ssh_cert *c, uint8_t **out, size_t *len) {
     if (!c || !out || !len) return VOUCH_E_ARG;
-    const char *names[2][256], *values[2][256];
+    const char *names[2][MAX_OPTIONS], *values[2][MAX_OPTIONS];
+    vspan raws[2][MAX_OPTIONS];
     for (int e = 0; e < 2; e++) {
-        if (c->nopts[e] > 256) return VOUCH_E_ARG;
-        for (size_t i = 0; i < c->nopts[e]; i++) names[e][i] = c->opts[e][i].name, values[e][i] = c->opts[e][i].value;
+        if (c->nopts[e] > MAX_OPTIONS) return VOUCH_E_ARG; /* the parser refuses more */
+        for (size_t i = 0; i < c->nopts[e]; i++)
+            names[e][i] = c->opts[e][i].name, values[e][i] = c->opts[e][i].value, raws[e][i] = c->opts[e][i].raw;
     }
     cert_body body = {c->kind, key_fields(c->key), c->nonce.p, c->nonce.n, c->serial, c->type, c->key_id,
                       (const char *const *)c->principals, c->nprincipals, c->valid_after, c->valid_before,
-                      {names[0], names[1]}, {values[0], values[1]}, {c->nopts[0], c->nopts[1]},
+                      {names[0], names[1]}, {values[0], values[1]}, {raws[0], raws[1]}, {c->nopts[0], c->nopts[1]},
                       {c->signature_key->blob, c->signature_key->bloblen}};
     dbuf b = {0};
     int rc = write_body(&b, &body);
@@ -687,6 +699,8 @@ int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_reques
     if (q->key_id && (strlen(q->key_id) > 1024 || !printable((vspan){(const uint8_t *)q->key_id, strlen(q->key_id)})))
         return vouch_fail(d, VOUCH_E_ARG, -1, "the key id must be at most 1024 printable characters");
     if (q->nprincipals > 256) return vouch_fail(d, VOUCH_E_ARG, -1, "at most 256 principals");
+    if ((q->nprincipals && !q->principals) || (q->noptions && !q->option_names) || (q->nextensions && !q->extensions))
+        return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
     for (size_t i = 0; i < q->nprincipals; i++)
         if (!q->principals[i] || !valid_name(q->principals[i]))
             return vouch_fail(d, VOUCH_E_ARG, -1, "principal %zu is empty or has spaces or control characters", i);
@@ -746,7 +760,7 @@ int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_reques
     const vouch_ssh_pubkey *cak = vouch_ssh_privkey_public(ca);
     cert_body body = {q->key->kind, key_fields(q->key), nonce, sizeof nonce, q->serial, q->type, q->key_id,
                       q->principals, q->nprincipals, q->valid_after, q->valid_before,
-                      {names[0], names[1]}, {values[0], values[1]}, {n[0], n[1]}, {cak->blob, cak->bloblen}};
+                      {names[0], names[1]}, {values[0], values[1]}, {NULL, NULL}, {n[0], n[1]}, {cak->blob, cak->bloblen}};
     /* one allocation: the body's fixed part and strings, then room for the signature */
     size_t cap = 256 + cak->bloblen + (q->key_id ? strlen(q->key_id) : 0) + body.key_fields.n + 1024;
     for (size_t i = 0; i < q->nprincipals; i++) cap += 4 + strlen(q->principals[i]);

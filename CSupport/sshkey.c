@@ -50,13 +50,25 @@ static void ec_key_free(EC_KEY *k) { EC_KEY_free(k); }
 static ECDSA_SIG *ec_sign(const uint8_t *h, size_t hl, EC_KEY *k) { return ECDSA_do_sign(h, (int)hl, k); }
 #pragma GCC diagnostic pop
 
+/* nettle's clear functions free limbs without wiping them */
+static void scalar_clear(struct ecc_scalar *s) {
+    sodium_memzero(s->p, (size_t)ecc_size(s->ecc) * sizeof *s->p);
+    ecc_scalar_clear(s);
+}
+
+static void mpz_wipe_clear(mpz_t z) {
+    size_t n = mpz_size(z);
+    if (n) sodium_memzero(mpz_limbs_modify(z, (mp_size_t)n), n * sizeof(mp_limb_t));
+    mpz_clear(z);
+}
+
 void vouch_ssh_privkey_free(vouch_ssh_privkey *k) {
     if (!k) return;
     for (int h = 0; h < 2; h++)
         for (int i = 0; i < POOL; i++) EVP_PKEY_CTX_free(atomic_load(&k->pool[h][i]));
     EVP_PKEY_free(k->pkey);
     ec_key_free(k->ec);
-    if (k->has_nettle) ecc_scalar_clear(&k->scalar);
+    if (k->has_nettle) scalar_clear(&k->scalar);
     vouch_ssh_pubkey_free(k->pub);
     sodium_memzero(k, sizeof *k);
     free(k);
@@ -116,7 +128,9 @@ static int public_blob(vouch_ssh_privkey *k, dbuf *b) {
     } else {
         uint8_t pt[1 + 2 * 66];
         size_t n = 0;
-        if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n) != 1 || n != 1 + 2 * field_size(k->kind) ||
+        /* a key may store its point compressed; OpenSSH wants it uncompressed */
+        if (EVP_PKEY_set_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1 ||
+            EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n) != 1 || n != 1 + 2 * field_size(k->kind) ||
             pt[0] != 0x04)
             return VOUCH_E_INTERNAL;
         rc = sshw_cstr(b, ssh_type_name(k->kind));
@@ -131,6 +145,7 @@ static int finish(vouch_ssh_privkey *k, vouch_diag *d) {
     if (k->kind == VOUCH_SSH_RSA) {
         int bits = EVP_PKEY_get_bits(k->pkey);
         if (bits < 2048) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "RSA key of %d bits; at least 2048 are required", bits);
+        if (bits > 8192) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "RSA key of %d bits; a CA key has at most 8192", bits);
     }
     if (k->pkey) { /* the public half must be the private half's (a damaged PEM file can carry another point) */
         EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
@@ -160,9 +175,9 @@ static int finish(vouch_ssh_privkey *k, vouch_diag *d) {
         sodium_memzero(db, sizeof db);
         ecc_scalar_init(&k->scalar, nettle_get_secp_384r1());
         k->has_nettle = ecc_scalar_set(&k->scalar, z) == 1;
-        mpz_clear(z);
+        mpz_wipe_clear(z);
         if (!k->has_nettle) {
-            ecc_scalar_clear(&k->scalar);
+            scalar_clear(&k->scalar);
             return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "the P-384 private scalar is out of range");
         }
     }
@@ -255,16 +270,20 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
     if (!bld) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     if (IS("ssh-rsa")) {
         vspan v[6]; /* n, e, d, iqmp, p, q */
+        /* the private numbers are "secure" BIGNUMs: OpenSSL then wipes them and the
+         * parameters made from them when it frees them */
         for (int i = 0; i < 6 && !rc; i++)
-            if (sshr_mpint(r, &v[i]) || !(bn[i] = BN_bin2bn(v[i].p, (int)v[i].n, NULL))) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
-        BN_CTX *ctx = BN_CTX_new();
-        if (!rc && ctx) { /* CRT exponents: d mod (p - 1), d mod (q - 1) */
-            bn[6] = BN_new(), bn[7] = BN_new();
-            BIGNUM *t = BN_new();
+            if (sshr_mpint(r, &v[i]) || !(bn[i] = i < 2 ? BN_new() : BN_secure_new()) || !BN_bin2bn(v[i].p, (int)v[i].n, bn[i]))
+                rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
+        BN_CTX *ctx = rc ? NULL : BN_CTX_secure_new();
+        if (!rc && !ctx) rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+        if (!rc) { /* CRT exponents: d mod (p - 1), d mod (q - 1) */
+            bn[6] = BN_secure_new(), bn[7] = BN_secure_new();
+            BIGNUM *t = BN_secure_new();
             if (!bn[6] || !bn[7] || !t || !BN_sub(t, bn[4], BN_value_one()) || !BN_mod(bn[6], bn[2], t, ctx) ||
                 !BN_sub(t, bn[5], BN_value_one()) || !BN_mod(bn[7], bn[2], t, ctx))
                 rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
-            BN_free(t);
+            BN_clear_free(t);
         }
         BN_CTX_free(ctx);
         if (!rc && (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn[0]) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn[1]) ||
@@ -279,7 +298,7 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
         vspan curve, q, dv;
         const char *group = kind == VOUCH_SSH_ECDSA_P256 ? "P-256" : kind == VOUCH_SSH_ECDSA_P384 ? "P-384" : "P-521";
         if (sshr_text(r, &curve) || curve.n != 8 || memcmp(curve.p, curve_id(kind), 8) != 0 || sshr_string(r, &q) ||
-            sshr_mpint(r, &dv) || !(bn[0] = BN_bin2bn(dv.p, (int)dv.n, NULL)))
+            sshr_mpint(r, &dv) || !(bn[0] = BN_secure_new()) || !BN_bin2bn(dv.p, (int)dv.n, bn[0]))
             rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed ECDSA key");
         if (!rc && (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn[0]) ||
@@ -309,16 +328,17 @@ static int load_openssh(const uint8_t *data, size_t len, vouch_ssh_privkey **out
     vspan body;
     if (pem_next(data, len, &pos, label, sizeof label, &body) != 1 || strcmp(label, "OPENSSH PRIVATE KEY") != 0)
         return vouch_fail(d, VOUCH_E_PEM, -1, "malformed OpenSSH private key armour");
-    uint8_t *raw = malloc(body.n);
+    uint8_t *raw = malloc(body.n ? body.n : 1);
     size_t n = 0;
     if (!raw) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     int rc = 0;
     if (b64_decode(body, raw, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, -1, "OpenSSH key: bad base64");
     static const char MAGIC[] = "openssh-key-v1";
-    sshr r = {raw + sizeof MAGIC, raw + n};
+    sshr r = {raw, raw};
     vspan cipher, kdf, kdfopts, pub, priv;
     uint32_t nkeys, c1, c2;
     if (!rc && (n < sizeof MAGIC || memcmp(raw, MAGIC, sizeof MAGIC) != 0)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "not an openssh-key-v1 key");
+    if (!rc) r = (sshr){raw + sizeof MAGIC, raw + n};
     if (!rc && (sshr_text(&r, &cipher) || sshr_text(&r, &kdf) || sshr_string(&r, &kdfopts) || sshr_u32(&r, &nkeys) ||
                 sshr_string(&r, &pub) || sshr_string(&r, &priv) || r.p != r.end))
         rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed");
@@ -340,7 +360,7 @@ static int load_openssh(const uint8_t *data, size_t len, vouch_ssh_privkey **out
         if (bl != pub.n || memcmp(b, pub.p, bl) != 0) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the public key does not match the private key");
     }
     if (rc && *out) { vouch_ssh_privkey_free(*out); *out = NULL; }
-    sodium_memzero(raw, n);
+    sodium_memzero(raw, body.n); /* all of it: a failed decode leaves bytes past n */
     free(raw);
     return rc;
 }
@@ -403,7 +423,7 @@ static int put_bn(dbuf *b, EVP_PKEY *p, const char *name) {
 int vouch_ssh_privkey_openssh(const vouch_ssh_privkey *k, const char *comment, char **out, size_t *outlen) {
     if (!k || !out) return VOUCH_E_ARG;
     *out = NULL;
-    dbuf priv = {0}, whole = {0};
+    dbuf priv = {.secret = true}, whole = {.secret = true};
     uint32_t check;
     vouch_random((uint8_t *)&check, sizeof check);
     int rc = sshw_u32(&priv, check) || sshw_u32(&priv, check);

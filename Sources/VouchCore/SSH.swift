@@ -67,10 +67,11 @@ public final class SSHPublicKey: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: p, count: n))
     }
 
-    /// "TYPE BASE64 COMMENT".
+    /// "TYPE BASE64 COMMENT"; control characters in the comment are dropped (a newline
+    /// would start another line of authorized_keys).
     public func line(comment: String? = nil) -> String {
         var out: UnsafeMutablePointer<CChar>?
-        _ = vouch_ssh_pubkey_line(raw, comment, &out)
+        _ = vouch_ssh_pubkey_line(raw, comment.map { sshComment($0) }, &out)
         defer { free(out) }
         return String(cString: out!).trimmingCharacters(in: .newlines)
     }
@@ -81,6 +82,11 @@ public final class SSHPublicKey: @unchecked Sendable {
         vouch_ssh_pubkey_fingerprint(raw, &buf, buf.count)
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// A comment fit for one line of authorized_keys or a -cert.pub file.
+func sshComment(_ s: String) -> String {
+    String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
 }
 
 /// A certificate to sign.
@@ -205,7 +211,7 @@ public struct SSHSignedCertificate: Sendable {
 
     /// "TYPE-cert-v01@openssh.com BASE64 COMMENT", what goes into a -cert.pub file.
     public func line(comment: String? = nil) -> String {
-        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + $0 } ?? "")
+        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + sshComment($0) } ?? "")
     }
 
     /// The certificate read back, its signature checked.
@@ -282,6 +288,6 @@ public final class SSHCertificate: @unchecked Sendable {
 
     /// "TYPE-cert-v01@openssh.com BASE64 COMMENT".
     public func line(comment: String? = nil) -> String {
-        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + $0 } ?? "")
+        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + sshComment($0) } ?? "")
     }
 }

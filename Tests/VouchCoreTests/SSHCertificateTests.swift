@@ -208,6 +208,25 @@ final class SSHCertificateTests: XCTestCase {
         }
     }
 
+    func testECKeysStoredWithACompressedPointLoad() throws {
+        for bits in ["256", "384", "521"] {
+            let file = try sshKeygen("ec\(bits)", ["-t", "ecdsa", "-b", bits, "-m", "PEM"])
+            let compressed = path("ec\(bits)-compressed.pem")
+            try PKI.run(["openssl", "ec", "-in", file, "-conv_form", "compressed", "-out", compressed])
+            let text = String(decoding: try PKI.run(["openssl", "ec", "-in", compressed, "-noout", "-text"]), as: UTF8.self)
+            XCTAssertTrue(text.contains("pub:\n    02") || text.contains("pub:\n    03"), "the test key really is stored compressed: \(text)")
+            let key = try SSHPrivateKey(pem: try Data(contentsOf: URL(fileURLWithPath: compressed)))
+            XCTAssertEqual(key.publicKey.blob, try SSHPublicKey(line: try read(file + ".pub")).blob, bits)
+        }
+    }
+
+    func testCommentsCannotStartAnotherLine() throws {
+        let key = try SSHPublicKey(line: try read(try sshKeygen("c", ["-t", "ed25519"]) + ".pub"))
+        let line = key.line(comment: "alice\nssh-ed25519 AAAA evil\r")
+        XCTAssertFalse(line.contains("\n") || line.contains("\r"), line)
+        XCTAssertTrue(line.hasSuffix(" alicessh-ed25519 AAAA evil"), line)
+    }
+
     func testGeneratedKeysAreReadBySSHKeygen() throws {
         for (name, kind, bits) in Self.caKinds + [("rsa3072", .rsa, 3072)] {
             let key = try SSHPrivateKey.generate(kind, bits: bits)
@@ -242,6 +261,10 @@ final class SSHCertificateTests: XCTestCase {
         refused(try Data(contentsOf: URL(fileURLWithPath: weak)), "weak_key", "1024")
         refused(try Data(contentsOf: URL(fileURLWithPath: weak + ".pub")), "malformed_pem", "not a PEM")
         refused(Data(), "empty_input", "empty")
+        // over 8192 bits: refused when loaded, not at its first signature (five primes make it quick)
+        let big = path("big.pem")
+        try PKI.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:8200", "-pkeyopt", "rsa_keygen_primes:5", "-out", big])
+        refused(try Data(contentsOf: URL(fileURLWithPath: big)), "unsupported_key", "at most 8192")
         // a PEM EC key whose public point is another key's (found by fuzz_sshkey): refused, as
         // it would sign certificates that its own public key does not verify
         func sec1DER(_ file: String) throws -> [UInt8] {

@@ -207,6 +207,20 @@ final class SSHRefusalTests: XCTestCase {
         b.principals = ["ali\u{0}ce"]
         refusedCert(signed(b), "malformed_ssh", "principals")
 
+        // an option whose value is an empty string (data 00 00 00 00) differs from a flag
+        // (empty data): both parse, and re-encoding keeps each one's bytes
+        b = good
+        b.options = [("force-command", W.string(""))]
+        b.extensions = [("permit-pty", W.string(""))]
+        let emptyValues = try SSHCertificate(blob: signed(b))
+        XCTAssertEqual(emptyValues.reencoded(), signed(b))
+        // at most 256 options or extensions in a field
+        b = good
+        b.extensions = (0..<257).map { (String(format: "x%03d@example.com", $0), []) }
+        refusedCert(signed(b), "malformed_ssh", "more than 256 extensions")
+        b.extensions.removeLast()
+        XCTAssertEqual(try SSHCertificate(blob: signed(b)).extensions.count, 256)
+
         // signatures: tampered, by another key, with data after, of the wrong algorithm
         var tampered = signed(good)
         tampered[60] ^= 0x01

@@ -65,6 +65,19 @@ int sshw_string(dbuf *b, const void *p, size_t n) {
 
 int sshw_cstr(dbuf *b, const char *s) { return sshw_string(b, s, strlen(s)); }
 
+/* A string written in place: open writes a length to be patched, close patches it with
+ * what was written since (no separate buffer to build and copy). */
+static int sshw_open(dbuf *b, size_t *at) {
+    *at = b->n;
+    return sshw_u32(b, 0);
+}
+
+static void sshw_close(dbuf *b, size_t at) {
+    size_t n = b->n - at - 4;
+    uint8_t *x = b->p + at;
+    x[0] = (uint8_t)(n >> 24), x[1] = (uint8_t)(n >> 16), x[2] = (uint8_t)(n >> 8), x[3] = (uint8_t)n;
+}
+
 int sshw_mpint(dbuf *b, const uint8_t *v, size_t n) {
     while (n && v[0] == 0) v++, n--;
     if (n && (v[0] & 0x80)) {
@@ -577,38 +590,35 @@ typedef struct {
 
 /* raws, when given, are the data fields exactly as parsed (re-encoding keeps their bytes). */
 static int write_options(dbuf *b, const char *const *names, const char *const *values, const vspan *raws, size_t n) {
-    dbuf packed = {0};
-    int rc = 0;
+    size_t packed, inner;
+    int rc = sshw_open(b, &packed);
     for (size_t i = 0; i < n && !rc; i++) {
-        rc = sshw_cstr(&packed, names[i]);
+        rc = sshw_cstr(b, names[i]);
         if (rc) break;
         if (raws) {
-            rc = sshw_string(&packed, raws[i].p, raws[i].n);
-        } else if (values && values[i] && values[i][0]) {
-            dbuf inner = {0};
-            rc = sshw_cstr(&inner, values[i]);
-            if (!rc) rc = sshw_string(&packed, inner.p, inner.n);
-            free(inner.p);
+            rc = sshw_string(b, raws[i].p, raws[i].n);
+        } else if (values && values[i] && values[i][0]) { /* a value: one string inside the data */
+            rc = sshw_open(b, &inner) || sshw_cstr(b, values[i]) ? VOUCH_E_NOMEM : 0;
+            if (!rc) sshw_close(b, inner);
         } else {
-            rc = sshw_string(&packed, "", 0);
+            rc = sshw_string(b, "", 0);
         }
     }
-    if (!rc) rc = sshw_string(b, packed.p, packed.n);
-    free(packed.p);
+    if (!rc) sshw_close(b, packed);
     return rc;
 }
 
 static int write_body(dbuf *b, const cert_body *c) {
-    dbuf pr = {0};
+    size_t pr;
     int rc = sshw_cstr(b, ssh_cert_type_name(c->kind));
     if (!rc) rc = sshw_string(b, c->nonce, c->nonce_len);
     if (!rc) rc = dbuf_put(b, c->key_fields.p, c->key_fields.n);
     if (!rc) rc = sshw_u64(b, c->serial);
     if (!rc) rc = sshw_u32(b, c->type);
     if (!rc) rc = sshw_cstr(b, c->key_id ? c->key_id : "");
-    for (size_t i = 0; i < c->nprincipals && !rc; i++) rc = sshw_cstr(&pr, c->principals[i]);
-    if (!rc) rc = sshw_string(b, pr.p, pr.n);
-    free(pr.p);
+    if (!rc) rc = sshw_open(b, &pr);
+    for (size_t i = 0; i < c->nprincipals && !rc; i++) rc = sshw_cstr(b, c->principals[i]);
+    if (!rc) sshw_close(b, pr);
     if (!rc) rc = sshw_u64(b, c->valid_after);
     if (!rc) rc = sshw_u64(b, c->valid_before);
     if (!rc) rc = write_options(b, c->opt_names[0], c->opt_values[0], c->opt_raws[0], c->nopts[0]);

@@ -541,7 +541,7 @@ int ssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len
         sl = sizeof s;
         if (EVP_PKEY_sign(c, s, &sl, h, hl) != 1) rc = VOUCH_E_INTERNAL;
         ctx_give(k, rsa_sha256 ? 1 : 0, c);
-        ERR_clear_error();
+        if (rc) ERR_clear_error(); /* a success leaves nothing queued */
         alg = rsa_sha256 ? "rsa-sha2-256" : "rsa-sha2-512";
     } else {
         size_t size = field_size(k->kind);
@@ -561,7 +561,7 @@ int ssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len
             if (!es || BN_bn2binpad(ECDSA_SIG_get0_r(es), r, (int)size) < 0 || BN_bn2binpad(ECDSA_SIG_get0_s(es), sv, (int)size) < 0)
                 rc = VOUCH_E_INTERNAL;
             ECDSA_SIG_free(es);
-            ERR_clear_error();
+            if (rc) ERR_clear_error();
         }
         /* the signature is two mpints, r and s, in a fixed buffer */
         dbuf inner = {s, 0, sizeof s};

@@ -30,10 +30,12 @@ struct Result: Encodable {
 
 let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
-let outPath = args.firstIndex(of: "--out").map { args[$0 + 1] } ?? "bench-results.json"
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
-/// `--only chain,crl,jwt,ssh,http` runs those sections alone (all by default).
+/// `--only chain,crl,jwt,ssh,http` runs those sections alone (all by default); such a
+/// partial run writes bench-results-partial.json unless --out says otherwise, leaving the
+/// full table alone.
 let only = args.firstIndex(of: "--only").map { Set(args[$0 + 1].split(separator: ",").map(String.init)) }
+let outPath = args.firstIndex(of: "--out").map { args[$0 + 1] } ?? (only == nil ? "bench-results.json" : "bench-results-partial.json")
 func want(_ section: String) -> Bool { only?.contains(section) ?? true }
 nonisolated(unsafe) var results: [Result] = []
 

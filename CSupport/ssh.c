@@ -439,6 +439,8 @@ static bool printable(vspan s) {
     return true;
 }
 
+static const char *KNOWN_EXTENSIONS[] = {"no-touch-required", "permit-X11-forwarding", "permit-agent-forwarding",
+                                         "permit-port-forwarding", "permit-pty", "permit-user-rc"};
 enum { MAX_OPTIONS = 256 }; /* per field; OpenSSH sets none, real certificates carry a handful */
 
 /* Reads a packed options or extensions field: sorted, unique (name, data) pairs. */
@@ -460,6 +462,18 @@ static int read_options(vspan field, ssh_opt **out, size_t *n, bool extension, v
                                   (const char *)name.p);
         }
         prev = name;
+        /* as sshd: known flags carry no data, force-command and source-address carry a value */
+        bool flag = false, valued = false;
+        if (extension) {
+            for (size_t k = 0; k < sizeof KNOWN_EXTENSIONS / sizeof KNOWN_EXTENSIONS[0]; k++)
+                flag |= name.n == strlen(KNOWN_EXTENSIONS[k]) && memcmp(name.p, KNOWN_EXTENSIONS[k], name.n) == 0;
+        } else {
+            flag = name.n == 15 && memcmp(name.p, "verify-required", 15) == 0;
+            valued = (name.n == 13 && memcmp(name.p, "force-command", 13) == 0) || (name.n == 14 && memcmp(name.p, "source-address", 14) == 0);
+        }
+        if ((flag && data.n) || (valued && !data.n))
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s %.*s %s", what, (int)name.n, (const char *)name.p,
+                              flag ? "is a flag but carries data" : "has no value");
         vspan inner = {(const uint8_t *)"", 0};
         if (data.n) { /* a value: one string inside the data field */
             sshr dr = {data.p, data.p + data.n};
@@ -568,6 +582,12 @@ const char *vouch_ssh_cert_principal(const vouch_ssh_cert *c, size_t i) { return
 size_t vouch_ssh_cert_option_count(const vouch_ssh_cert *c, int e) { return c->nopts[e ? 1 : 0]; }
 const char *vouch_ssh_cert_option_name(const vouch_ssh_cert *c, int e, size_t i) { return i < c->nopts[e ? 1 : 0] ? c->opts[e ? 1 : 0][i].name : NULL; }
 const char *vouch_ssh_cert_option_value(const vouch_ssh_cert *c, int e, size_t i) { return i < c->nopts[e ? 1 : 0] ? c->opts[e ? 1 : 0][i].value : NULL; }
+const uint8_t *vouch_ssh_cert_option_data(const vouch_ssh_cert *c, int e, size_t i, size_t *len) {
+    if (i >= c->nopts[e ? 1 : 0]) { *len = 0; return NULL; }
+    vspan raw = c->opts[e ? 1 : 0][i].raw;
+    *len = raw.n;
+    return raw.p ? raw.p : (const uint8_t *)"";
+}
 
 /* The body of a certificate, up to and including the signature key. */
 typedef struct {
@@ -660,8 +680,6 @@ int vouch_ssh_cert_encode(const vouch_ssh_cert *c, uint8_t **out, size_t *len) {
 
 /* ---- signing ---- */
 
-static const char *KNOWN_EXTENSIONS[] = {"no-touch-required", "permit-X11-forwarding", "permit-agent-forwarding",
-                                         "permit-port-forwarding", "permit-pty", "permit-user-rc"};
 
 static bool valid_name(const char *s) {
     size_t n = strlen(s);

@@ -100,6 +100,9 @@ const char *vouch_ssh_cert_principal(const vouch_ssh_cert *c, size_t i);
 size_t vouch_ssh_cert_option_count(const vouch_ssh_cert *c, int is_extension);
 const char *vouch_ssh_cert_option_name(const vouch_ssh_cert *c, int is_extension, size_t i);
 const char *vouch_ssh_cert_option_value(const vouch_ssh_cert *c, int is_extension, size_t i);
+/* The option's data field exactly as encoded (empty for a flag; else a string holding the
+ * value), borrowed from the certificate. */
+const uint8_t *vouch_ssh_cert_option_data(const vouch_ssh_cert *c, int is_extension, size_t i, size_t *len);
 
 /* Encodes a certificate again from its parsed fields (the test that parsing loses
  * nothing: the bytes equal the original). New buffer, freed with free(). */

@@ -132,7 +132,7 @@ public final class SSHPrivateKey: @unchecked Sendable {
     /// A new key: RSA (2048 or 4096 bits), ECDSA P-256 / P-384, Ed25519.
     public static func generate(_ kind: SSHKeyKind, bits: Int = 0) throws -> SSHPrivateKey {
         var out: OpaquePointer?
-        try checked { diag in vouch_ssh_privkey_generate(kind.c, Int32(bits), &out, diag) }
+        try checked { diag in vouch_ssh_privkey_generate(kind.c, Int32(clamping: bits), &out, diag) }
         return SSHPrivateKey(raw: out!)
     }
 
@@ -148,7 +148,7 @@ public final class SSHPrivateKey: @unchecked Sendable {
     public func openSSHFormat(comment: String = "") -> String {
         var out: UnsafeMutablePointer<CChar>?
         var n = 0
-        _ = vouch_ssh_privkey_openssh(raw, comment, &out, &n)
+        _ = vouch_ssh_privkey_openssh(raw, sshComment(comment), &out, &n)
         defer { vouch_ssh_secret_free(out, n) }
         return String(cString: out!)
     }
@@ -171,6 +171,10 @@ public struct SSHCertificateAuthority: Sendable {
         for (_, value) in q.criticalOptions { strings.append(value) }
         strings += q.extensions
         strings.append(q.keyID)
+        // C reads these up to a NUL: one inside would sign a shorter principal than asked for
+        if strings.contains(where: { $0.utf8.contains(0) }) {
+            throw VouchError(status: VOUCH_E_ARG.rawValue, detail: "a principal, key id, option or extension contains a NUL character")
+        }
         var text: [UInt8] = []
         text.reserveCapacity(strings.reduce(0) { $0 + $1.utf8.count + 1 })
         var offsets: [Int] = []
@@ -259,6 +263,16 @@ public final class SSHCertificate: @unchecked Sendable {
     /// Critical options in order, with their values.
     public var criticalOptions: [(name: String, value: String)] { options(0) }
     public var extensions: [String] { options(1).map(\.name) }
+    /// Critical options or extensions with their data fields as encoded: empty for a
+    /// flag, else an SSH string holding the value (what ssh-keygen -L shows in hex).
+    public func optionData(critical: Bool) -> [(name: String, data: [UInt8])] {
+        let e: Int32 = critical ? 0 : 1
+        return (0..<vouch_ssh_cert_option_count(raw, e)).map {
+            var n = 0
+            let p = vouch_ssh_cert_option_data(raw, e, $0, &n)
+            return (String(cString: vouch_ssh_cert_option_name(raw, e, $0)), n == 0 ? [] : Array(UnsafeBufferPointer(start: p, count: n)))
+        }
+    }
     public var nonce: [UInt8] {
         var n = 0
         let p = vouch_ssh_cert_nonce(raw, &n)!

@@ -18,9 +18,9 @@ struct SSHCommand: ParsableCommand {
     ]
 
     /// A file's text, or standard input for "-".
-    static func text(_ path: String, what: String, limit: Int = 1 << 20) throws -> String {
-        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readInput(path, what: what, limit: limit)
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    static func text(_ path: String, what: String, limit: Int = 1 << 20, trimmed: Bool = true) throws -> String {
+        let text = String(decoding: try readInput(path, what: what, limit: limit), as: UTF8.self)
+        return trimmed ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
     }
 
     /// Exits 2 with the core's reason.
@@ -47,7 +47,7 @@ struct SSHCommand: ParsableCommand {
         @Option(help: "The public key to certify (an authorized_keys-style line), or - for standard input.")
         var publicKey: String
 
-        @Option(help: "A user name (user certificates) or host name (host certificates); repeatable.")
+        @Option(help: "A user name (user certificates) or host name (host certificates); repeatable, or comma-separated as ssh-keygen -n.")
         var principal: [String] = []
 
         @Option(help: "Seconds the certificate is valid for, from now.")
@@ -80,8 +80,14 @@ struct SSHCommand: ParsableCommand {
         enum CertType: String, ExpressibleByArgument { case user, host }
 
         func run() throws {
-            guard !principal.isEmpty else {
+            // comma-separated, as ssh-keygen -n takes them (a principal never holds a comma)
+            let principals = principal.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            guard !principals.isEmpty else {
                 warn("error (missing_principal): give at least one --principal; a certificate without principals is valid for every user")
+                throw ExitCode(2)
+            }
+            guard !principals.contains(where: \.isEmpty) else {
+                warn("error (invalid_principal): an empty principal in --principal \(principal.joined(separator: ","))")
                 throw ExitCode(2)
             }
             guard validSeconds > 0 else {
@@ -113,13 +119,15 @@ struct SSHCommand: ParsableCommand {
                 validAfter: now - min(backdateSeconds, now), validBefore: now.addingReportingOverflow(validSeconds).overflow ? .max : now + validSeconds)
             request.serial = serial
             request.keyID = keyId
-            request.principals = principal
+            request.principals = principals
             request.criticalOptions = options
             request.extensions = !`extension`.isEmpty || noDefaultExtensions || type == .host ? `extension` : SSHCommand.defaultUserExtensions
             request.rsaSHA256 = rsaSha256
             do {
                 let cert = try SSHCertificateAuthority(key: ca).sign(request)
-                let comment = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).dropFirst(2).first.map(String.init)
+                // the key line's comment: what follows its type and key, after spaces or tabs
+                let fields = line.split(maxSplits: 2, omittingEmptySubsequences: true) { $0 == " " || $0 == "\t" }
+                let comment = fields.count == 3 ? fields[2].trimmingCharacters(in: .whitespaces) : nil
                 print(cert.line(comment: comment))
             } catch let e as VouchError { throw SSHCommand.fail(e, "cannot sign") }
         }
@@ -158,8 +166,13 @@ struct SSHCommand: ParsableCommand {
                 warn("error (invalid_bits): \(type.rawValue) keys take \(type == .rsa ? "--bits 2048 or 4096" : type == .ecdsa ? "--bits 256 or 384" : "no --bits")")
                 throw ExitCode(2)
             }
-            let fm = FileManager.default
-            if !force, let existing = [out, out + ".pub"].first(where: { fm.fileExists(atPath: $0) }) {
+            guard !comment.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                warn("error (invalid_comment): --comment must be one line without control characters")
+                throw ExitCode(2)
+            }
+            var st = stat()
+            let paths: [String] = [out, out + ".pub"]
+            if !force, let existing = paths.first(where: { p in p.withCString { lstat($0, &st) == 0 } }) {
                 warn("error (file_exists): \(existing) exists; pass --force to overwrite it")
                 throw ExitCode(2)
             }
@@ -170,7 +183,7 @@ struct SSHCommand: ParsableCommand {
             try write(Data(key.openSSHFormat(comment: comment).utf8), to: out, mode: 0o600)
             let pub = key.publicKey
             try write(Data((pub.line(comment: comment.isEmpty ? nil : comment) + "\n").utf8), to: out + ".pub", mode: 0o644)
-            print("\(pub.bits) \(pub.fingerprint) \(comment.isEmpty ? "no comment" : comment) (\(pub.typeName))")
+            print("\(pub.bits) \(pub.fingerprint) \(comment.isEmpty ? "no comment" : comment) (\(SSHCommand.shortType(pub.kind)))")
         }
 
         /// Writes a file created with `mode` from the start (never briefly world-readable).
@@ -205,12 +218,31 @@ struct SSHCommand: ParsableCommand {
         @Argument(help: "The certificate file (a -cert.pub line), or - for standard input.")
         var certificate: String
 
+        /// As ssh-keygen -L: every certificate line of the file (comments and blank lines
+        /// skipped), headed "FILE:" for a first line and "FILE:N:" otherwise; a line that is
+        /// not a good certificate is reported and skipped. Exit 2 when none is.
         func run() throws {
-            let cert: SSHCertificate
-            do {
-                cert = try SSHCertificate(line: try SSHCommand.text(certificate, what: "certificate"))
-            } catch let e as VouchError { throw SSHCommand.fail(e, "certificate \(certificate)") }
-            print(SSHCommand.listing(cert, name: certificate == "-" ? "(stdin)" : certificate), terminator: "")
+            let stdin = certificate == "-"
+            let name = stdin ? "(stdin)" : certificate
+            let text = try SSHCommand.text(certificate, what: "certificate", trimmed: false)
+            var shown = 0, lastError: VouchError?
+            for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces.union(.init(charactersIn: "\r")))
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                do {
+                    let cert = try SSHCertificate(line: line)
+                    print(SSHCommand.listing(cert, name: !stdin && i == 0 ? name : "\(name):\(i + 1)"), terminator: "")
+                    shown += 1
+                } catch let e as VouchError {
+                    warn("\(name):\(i + 1): error (\(e.code)): \(e.message)")
+                    lastError = e
+                }
+            }
+            if shown == 0 {
+                if let lastError { throw SSHCommand.fail(lastError, "certificate \(certificate)") }
+                warn("error (empty_input): \(certificate) holds no certificate")
+                throw ExitCode(2)
+            }
         }
     }
 
@@ -224,12 +256,13 @@ struct SSHCommand: ParsableCommand {
         s += "        Serial: \(c.serial)\n"
         s += "        Valid: \(validity(c.validAfter, c.validBefore))\n"
         s += "        Principals: " + (c.principals.isEmpty ? "(none)\n" : c.principals.map { "\n                \($0)" }.joined() + "\n")
-        s += "        Critical Options: " + options(c.criticalOptions, critical: true)
-        s += "        Extensions: " + options(c.extensions.map { ($0, "") }, critical: false)
+        s += "        Critical Options: " + options(c.optionData(critical: true), critical: true)
+        s += "        Extensions: " + options(c.optionData(critical: false), critical: false)
         return s
     }
 
-    private static func shortType(_ kind: SSHKeyKind) -> String {
+    /// The key type as ssh-keygen -l and -L name it.
+    static func shortType(_ kind: SSHKeyKind) -> String {
         switch kind {
         case .rsa: "RSA"
         case .ecdsaP256, .ecdsaP384, .ecdsaP521: "ECDSA"
@@ -239,16 +272,18 @@ struct SSHCommand: ParsableCommand {
         }
     }
 
-    private static func options(_ list: [(name: String, value: String)], critical: Bool) -> String {
+    /// ssh-keygen's show_options: known options by name (force-command and source-address
+    /// with their value), other ones as a flag or as their data field in hex.
+    private static func options(_ list: [(name: String, data: [UInt8])], critical: Bool) -> String {
         if list.isEmpty { return "(none)\n" }
         return "\n" + list.map { o in
-            let valued = critical && (o.name == "force-command" || o.name == "source-address")
-            if valued { return "                \(o.name) \(o.value)\n" }
-            if o.value.isEmpty && (critical ? o.name == "verify-required" : knownExtensions.contains(o.name)) {
-                return "                \(o.name)\n"
+            if critical && (o.name == "force-command" || o.name == "source-address") {
+                let value = o.data.count >= 4 ? String(decoding: o.data.dropFirst(4).prefix { $0 != 0 }, as: UTF8.self) : ""
+                return "                \(o.name) \(value)\n"
             }
-            if o.value.isEmpty { return "                \(o.name) UNKNOWN FLAG OPTION\n" }
-            return "                \(o.name) UNKNOWN OPTION: \(hex(o.value)) (len \(o.value.utf8.count + 4))\n"
+            if critical ? o.name == "verify-required" : knownExtensions.contains(o.name) { return "                \(o.name)\n" }
+            if o.data.isEmpty { return "                \(o.name) UNKNOWN FLAG OPTION\n" }
+            return "                \(o.name) UNKNOWN OPTION: \(o.data.map { String(format: "%02x", $0) }.joined()) (len \(o.data.count))\n"
         }.joined()
     }
 
@@ -256,14 +291,6 @@ struct SSHCommand: ParsableCommand {
         "permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc",
         "no-touch-required",
     ]
-
-    /// The option's data field in hex as ssh-keygen prints it: the inner string's length, then its bytes.
-    private static func hex(_ value: String) -> String {
-        let bytes = Array(value.utf8)
-        let n = UInt32(bytes.count)
-        let all = [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + bytes
-        return all.map { String(format: "%02x", $0) }.joined()
-    }
 
     private static func validity(_ after: UInt64, _ before: UInt64) -> String {
         if after == 0 && before == .max { return "forever" }

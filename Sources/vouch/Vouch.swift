@@ -40,13 +40,19 @@ func warn(_ text: String) {
 
 /// Reads a whole file, or exits 2 naming it.
 func readInput(_ path: String, what: String, limit: Int = 64 << 20) throws -> Data {
-    let url = URL(fileURLWithPath: path)
-    guard let handle = try? FileHandle(forReadingFrom: url) else {
+    let stdin = path == "-"
+    guard let handle = stdin ? FileHandle.standardInput : try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)) else {
         warn("error (unreadable_file): cannot read \(what) file \(path)")
         throw ExitCode(2)
     }
-    defer { try? handle.close() }
-    let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+    defer { if !stdin { try? handle.close() } }
+    let data: Data
+    do {
+        data = try handle.read(upToCount: limit + 1) ?? Data()
+    } catch {
+        warn("error (unreadable_file): cannot read \(what) file \(path): \(error.localizedDescription)")
+        throw ExitCode(2)
+    }
     if data.count > limit {
         warn("error (input_too_large): \(what) file \(path) is larger than \(limit) bytes")
         throw ExitCode(2)

@@ -8,12 +8,16 @@ final class CLITests: XCTestCase {
     override func setUpWithError() throws { pki = try PKI() }
 
     /// Runs the built `vouch` binary (beside the test bundle) and returns (status, stdout, stderr).
-    func vouch(_ args: [String]) throws -> (Int32, String, String) {
+    /// The built `vouch` next to the test bundle.
+    var vouchExecutable: URL {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vouch")
-        let exe = FileManager.default.isExecutableFile(atPath: bin.path) ? bin
+        return FileManager.default.isExecutableFile(atPath: bin.path) ? bin
             : Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("vouch")
+    }
+
+    func vouch(_ args: [String]) throws -> (Int32, String, String) {
         let p = Process()
-        p.executableURL = exe
+        p.executableURL = vouchExecutable
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -1,6 +1,7 @@
 // SSHCLITests.swift: `vouch ssh keygen | sign | inspect` as an operator runs them, checked
 // by ssh-keygen: keys it reads, certificates it lists exactly as `vouch ssh inspect` does.
 import Foundation
+import VouchCore
 import VouchTestSupport
 import XCTest
 
@@ -23,9 +24,9 @@ extension CLITests {
             let derived = try runProcess(["ssh-keygen", "-y", "-f", out])
             XCTAssertEqual(derived.status, 0, derived.err)
             XCTAssertEqual(derived.out.trimmingCharacters(in: .newlines), try String(contentsOfFile: out + ".pub", encoding: .utf8).trimmingCharacters(in: .newlines))
-            // the fingerprint printed is ssh-keygen's
+            // the line printed is ssh-keygen -l's
             let fp = try runProcess(["ssh-keygen", "-l", "-f", out + ".pub"])
-            XCTAssertEqual(fp.out.split(separator: " ")[1], text.split(separator: " ")[1])
+            XCTAssertEqual(fp.out, text)
             // an existing key is not overwritten without --force
             (rc, _, err) = try vouch(["ssh", "keygen", "--type", type, "--out", out])
             XCTAssertEqual(rc, 2)
@@ -36,7 +37,15 @@ extension CLITests {
             XCTAssertEqual(rc, 2, bad.joined(separator: " "))
             XCTAssertTrue(err.contains("invalid_bits"), err)
         }
-        let (rc, _, err) = try vouch(["ssh", "keygen", "--type", "dsa", "--out", "\(d)/dsa"])
+        var (rc, _, err) = try vouch(["ssh", "keygen", "--type", "ed25519", "--out", "\(d)/c", "--comment", "ops\nssh-ed25519 AAAA x"])
+        XCTAssertEqual(rc, 2)
+        XCTAssertTrue(err.contains("invalid_comment"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(d)/c"), "nothing written")
+        // a dangling symbolic link is an existing file too
+        try FileManager.default.createSymbolicLink(atPath: "\(d)/link", withDestinationPath: "\(d)/nowhere")
+        (rc, _, err) = try vouch(["ssh", "keygen", "--type", "ed25519", "--out", "\(d)/link"])
+        XCTAssertTrue(rc == 2 && err.contains("file_exists"), err)
+        (rc, _, err) = try vouch(["ssh", "keygen", "--type", "dsa", "--out", "\(d)/dsa"])
         XCTAssertEqual(rc, 2)
         XCTAssertTrue(err.contains("dsa"), err)
     }
@@ -88,6 +97,68 @@ extension CLITests {
         (_, line, _) = try vouch(["ssh", "inspect", "\(d)/host-cert.pub"])
         XCTAssertEqual(line, listed.out)
         XCTAssertTrue(line.contains("host certificate") && line.contains("Extensions: (none)"), line)
+    }
+
+    func testSSHInspectReadsFilesAsSSHKeygenDoes() throws {
+        let d = try sshDir()
+        XCTAssertEqual(try runProcess(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alice@laptop", "-f", "\(d)/user"]).status, 0)
+        XCTAssertEqual(try runProcess(["ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", "\(d)/ca"]).status, 0)
+        // certificates made by ssh-keygen -s with every kind of option ssh-keygen -L shows
+        var lines: [String] = []
+        for (i, opts) in [
+            ["-O", "clear", "-O", "extension:login@github.com=octocat", "-O", "extension:e@x.com=", "-O", "extension:f@x.com", "-O", "permit-pty"],
+            ["-O", "verify-required", "-O", "force-command=/bin/ls -l", "-O", "source-address=10.0.0.0/8,::1", "-O", "critical:zz@x.com=v"],
+        ].enumerated() {
+            try FileManager.default.copyItem(atPath: "\(d)/user.pub", toPath: "\(d)/s\(i).pub")
+            let r = try runProcess(["ssh-keygen", "-q", "-s", "\(d)/ca", "-I", "id \(i)", "-n", "a,b", "-z", "\(i + 5)"] + opts + ["\(d)/s\(i).pub"])
+            XCTAssertEqual(r.status, 0, r.err)
+            lines.append(try String(contentsOfFile: "\(d)/s\(i)-cert.pub", encoding: .utf8))
+            let listed = try runProcess(["ssh-keygen", "-L", "-f", "\(d)/s\(i)-cert.pub"])
+            let (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/s\(i)-cert.pub"])
+            XCTAssertEqual(rc, 0, err)
+            XCTAssertEqual(out, listed.out)
+        }
+        let first = try vouch(["ssh", "inspect", "\(d)/s0-cert.pub"]).1
+        XCTAssertTrue(first.contains("login@github.com UNKNOWN OPTION: 000000076f63746f636174 (len 11)"), first)
+        // several certificates, comments, blank and bad lines: FILE:N: headers, bad lines reported
+        let mixed = "# certificates\n\n" + lines[0] + lines[1] + "garbage\n"
+        try mixed.write(toFile: "\(d)/mixed", atomically: true, encoding: .utf8)
+        let listed = try runProcess(["ssh-keygen", "-L", "-f", "\(d)/mixed"])
+        var (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/mixed"])
+        XCTAssertEqual(rc, 0, err)
+        XCTAssertEqual(out, listed.out)
+        XCTAssertTrue(out.hasPrefix("\(d)/mixed:3:\n") && out.contains("\(d)/mixed:4:\n"), out)
+        XCTAssertTrue(err.contains("\(d)/mixed:5: error (malformed_ssh)"), err)
+        // standard input: "(stdin):N:"
+        let bin = vouchExecutable.path
+        let fromStdin = try runProcess([bin, "ssh", "inspect", "-"], input: Data(mixed.utf8))
+        XCTAssertEqual(fromStdin.out, try runProcess(["ssh-keygen", "-L", "-f", "-"], input: Data(mixed.utf8)).out)
+        XCTAssertTrue(fromStdin.out.hasPrefix("(stdin):3:\n"), fromStdin.out)
+        // nothing usable: exit 2
+        try "# nothing\n\n".write(toFile: "\(d)/empty", atomically: true, encoding: .utf8)
+        (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/empty"])
+        XCTAssertTrue(rc == 2 && out.isEmpty && err.contains("empty_input"), err)
+        // a known flag extension with data: sshd refuses such a certificate, and so do we
+        try FileManager.default.copyItem(atPath: "\(d)/user.pub", toPath: "\(d)/f.pub")
+        XCTAssertEqual(try runProcess(["ssh-keygen", "-q", "-s", "\(d)/ca", "-I", "f", "-n", "a", "-O", "clear", "-O", "extension:permit-pty=x",
+                                       "\(d)/f.pub"]).status, 0)
+        (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/f-cert.pub"])
+        XCTAssertTrue(rc == 2 && err.contains("is a flag but carries data"), err)
+        // comma-separated principals, as ssh-keygen -n takes them
+        XCTAssertEqual(try vouch(["ssh", "keygen", "--type", "ed25519", "--out", "\(d)/vca"]).0, 0)
+        (rc, out, err) = try vouch(["ssh", "sign", "--ca-key", "\(d)/vca", "--public-key", "\(d)/user.pub", "--principal", "alice,bob",
+                                    "--principal", "carol", "--valid-seconds", "60", "--type", "user"])
+        XCTAssertEqual(rc, 0, err)
+        XCTAssertEqual(try SSHCertificate(line: out).principals, ["alice", "bob", "carol"])
+        (rc, out, err) = try vouch(["ssh", "sign", "--ca-key", "\(d)/vca", "--public-key", "\(d)/user.pub", "--principal", "alice,",
+                                    "--valid-seconds", "60", "--type", "user"])
+        XCTAssertTrue(rc == 2 && err.contains("invalid_principal"), err)
+        // the comment survives a tab-separated key line
+        try (try String(contentsOfFile: "\(d)/user.pub", encoding: .utf8)).replacingOccurrences(of: " alice", with: "\talice")
+            .write(toFile: "\(d)/tab.pub", atomically: true, encoding: .utf8)
+        (rc, out, err) = try vouch(["ssh", "sign", "--ca-key", "\(d)/vca", "--public-key", "\(d)/tab.pub", "--principal", "a",
+                                    "--valid-seconds", "60", "--type", "user"])
+        XCTAssertTrue(rc == 0 && out.hasSuffix(" alice@laptop\n"), out + err)
     }
 
     func testSSHSignAndInspectRefusals() throws {

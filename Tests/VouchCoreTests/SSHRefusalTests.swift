@@ -211,9 +211,19 @@ final class SSHRefusalTests: XCTestCase {
         // (empty data): both parse, and re-encoding keeps each one's bytes
         b = good
         b.options = [("force-command", W.string(""))]
-        b.extensions = [("permit-pty", W.string(""))]
+        b.extensions = [("e@example.com", W.string("")), ("permit-pty", [])]
         let emptyValues = try SSHCertificate(blob: signed(b))
         XCTAssertEqual(emptyValues.reencoded(), signed(b))
+        XCTAssertEqual(emptyValues.optionData(critical: false).map(\.data), [[0, 0, 0, 0], []])
+        // as sshd: a known flag carries no data, force-command and source-address a value
+        b = good
+        b.extensions = [("permit-pty", W.string(""))]
+        refusedCert(signed(b), "malformed_ssh", "extension permit-pty is a flag but carries data")
+        b = good
+        b.options = [("verify-required", W.string("yes"))]
+        refusedCert(signed(b), "malformed_ssh", "critical option verify-required is a flag")
+        b.options = [("source-address", [])]
+        refusedCert(signed(b), "malformed_ssh", "critical option source-address has no value")
         // at most 256 options or extensions in a field
         b = good
         b.extensions = (0..<257).map { (String(format: "x%03d@example.com", $0), []) }
@@ -276,6 +286,10 @@ final class SSHRefusalTests: XCTestCase {
         refused({ $0.validBefore = $0.validAfter }, "valid after")
         refused({ $0.type = .host; $0.extensions = ["permit-pty"] }, "host certificates")
         refused({ $0.extensions = ["permit-pty", "permit-pty"] }, "given twice")
+        // C reads strings up to a NUL: one inside would sign a different principal than asked
+        refused({ $0.principals = ["root\u{0}.evil"] }, "NUL")
+        refused({ $0.keyID = "id\u{0}x" }, "NUL")
+        refused({ $0.criticalOptions = ["force-command": "/bin/true\u{0}; rm"] }, "NUL")
         // and a good one with every knob still signs
         var q = base
         q.principals = ["alice"]

@@ -186,6 +186,9 @@ int sshr_u64(sshr *r, uint64_t *v);
 int sshr_string(sshr *r, vspan *s);
 int sshr_text(sshr *r, vspan *s);   /* a string without NUL bytes */
 int sshr_mpint(sshr *r, vspan *s);  /* non-negative and minimal */
+/* sig.c: SHA-256 (h 0), SHA-384 (1) or SHA-512 (2) of msg through OpenSSL's low-level
+ * functions (the one-shot SHA256() of OpenSSL 3.0 fetches its algorithm on every call). */
+size_t vdigest(int h, const uint8_t *msg, size_t len, uint8_t out[64]);
 int sshw_u32(dbuf *b, uint32_t v);
 int sshw_u64(dbuf *b, uint64_t v);
 int sshw_string(dbuf *b, const void *p, size_t n);

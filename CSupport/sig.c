@@ -317,7 +317,7 @@ vkey_type vpubkey_type(const vpubkey *k) { return k->type; }
  * without the fetch, in half the time. They are deprecated, not removed, in 3.0. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static size_t digest_of(int h, const uint8_t *msg, size_t len, uint8_t out[64]) {
+size_t vdigest(int h, const uint8_t *msg, size_t len, uint8_t out[64]) {
     if (h == 0) {
         SHA256_CTX c;
         SHA256_Init(&c), SHA256_Update(&c, msg, len), SHA256_Final(out, &c);
@@ -436,7 +436,7 @@ int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_
     if (!scalar_in_range(rs, n, order) || !scalar_in_range(rs + n, n, order)) return VOUCH_E_BAD_SIGNATURE;
     if (k->p256 && h == 0) return p256_backend.verify(k->p256, msg, msglen, rs, rslen, 0) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
     uint8_t digest[64];
-    size_t dlen = digest_of(h, msg, msglen, digest);
+    size_t dlen = vdigest(h, msg, msglen, digest);
     /* nettle refuses the rare valid signature whose verification adds a point to itself
      * (Wycheproof's "point duplication"): what it refuses, OpenSSL decides */
     if (k->has_nettle && nettle_p384_verify(k, digest, dlen, rs, rs + n) == 0) return 0;
@@ -465,7 +465,7 @@ int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, 
     if (k->p256 && alg == VSIG_ECDSA_SHA256)
         return p256_backend.verify(k->p256, msg, msglen, sig, siglen, 1) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
     uint8_t digest[64];
-    size_t dlen = digest_of(h, msg, msglen, digest);
+    size_t dlen = vdigest(h, msg, msglen, digest);
     if (k->has_nettle) { /* an X.509 ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s } */
         der_reader r = der_of((vspan){sig, siglen}), q;
         vspan body, iv[2];

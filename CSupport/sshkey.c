@@ -487,15 +487,7 @@ int vouch_ssh_privkey_openssh(const vouch_ssh_privkey *k, const char *comment, c
 
 static void random_bytes(void *ctx, size_t n, uint8_t *dst) { (void)ctx; randombytes_buf(dst, n); }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static size_t digest(int bits, const uint8_t *m, size_t n, uint8_t out[64]) {
-    if (bits == 256) { SHA256(m, n, out); return 32; }
-    if (bits == 384) { SHA384(m, n, out); return 48; }
-    SHA512(m, n, out);
-    return 64;
-}
-#pragma GCC diagnostic pop
+static size_t digest(int bits, const uint8_t *m, size_t n, uint8_t out[64]) { return vdigest(bits == 256 ? 0 : bits == 384 ? 1 : 2, m, n, out); }
 
 static EVP_PKEY_CTX *ctx_take(vouch_ssh_privkey *k, int row) {
     for (int i = 0; i < POOL; i++) {

@@ -113,7 +113,7 @@ struct SSHCommand: ParsableCommand {
                 key = try SSHPublicKey(line: line)
             } catch let e as VouchError { throw SSHCommand.fail(e, "public key \(publicKey)") }
 
-            let now = UInt64(Date().timeIntervalSince1970)
+            let now = UInt64(max(0, Date().timeIntervalSince1970)) // a clock before 1970 is not a crash
             var request = SSHCertificateRequest(
                 key: key, type: type == .user ? .user : .host,
                 validAfter: now - min(backdateSeconds, now), validBefore: now.addingReportingOverflow(validSeconds).overflow ? .max : now + validSeconds)

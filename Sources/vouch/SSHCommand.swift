@@ -53,7 +53,7 @@ struct SSHCommand: ParsableCommand {
         @Option(help: "Seconds the certificate is valid for, from now.")
         var validSeconds: UInt64
 
-        @Option(help: "Seconds before now the certificate becomes valid (default 30).")
+        @Option(help: "Seconds before now the certificate becomes valid.")
         var backdateSeconds: UInt64 = 30
 
         @Option(help: "user or host.")
@@ -62,7 +62,7 @@ struct SSHCommand: ParsableCommand {
         @Option(help: "The key ID, logged by sshd when the certificate is used.")
         var keyId: String = ""
 
-        @Option(help: "The serial number (default 0).")
+        @Option(help: "The serial number.")
         var serial: UInt64 = 0
 
         @Option(help: "NAME=VALUE: force-command=CMD or source-address=CIDR[,CIDR...]; verify-required takes no value. Repeatable.")
@@ -213,9 +213,10 @@ struct SSHCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a certificate's fields as `ssh-keygen -L` does (after checking its signature).")
+            abstract: "Print a certificate's fields as `ssh-keygen -L` does (after checking its signature).",
+            discussion: "Every certificate line of the file is listed; comments and blank lines are skipped, and a line that is not a good certificate is reported on standard error. Exit 2 when no line is a good certificate.")
 
-        @Argument(help: "The certificate file (a -cert.pub line), or - for standard input.")
+        @Argument(help: "The certificate file (-cert.pub lines), or - for standard input.")
         var certificate: String
 
         /// As ssh-keygen -L: every certificate line of the file (comments and blank lines

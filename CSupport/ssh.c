@@ -289,17 +289,29 @@ static bool blob_type_is(const uint8_t *blob, size_t len, vspan type) {
     return !sshr_string(&r, &t) && span_eq(t, type);
 }
 
-int vouch_ssh_pubkey_parse_line(const char *line, size_t len, vouch_ssh_pubkey **out, vouch_diag *d) {
-    if (!out || (!line && len)) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
-    *out = NULL;
-    if (len > 64 * 1024) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "a key line of %zu bytes", len);
+/* The blob of a key or certificate line (at most limit bytes), whose type must be the
+ * line's: the caller parses it and frees it. */
+static int line_blob(const char *line, size_t len, bool cert, uint8_t **blob, size_t *n, vouch_diag *d) {
+    const char *what = cert ? "certificate" : "key";
+    size_t limit = cert ? 128 * 1024 : 64 * 1024;
+    if (!line && len) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    if (len > limit) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "a %s line of %zu bytes", what, len);
     vspan type;
+    int rc = split_line(line, len, cert, &type, blob, n, d);
+    if (rc) return rc;
+    if (blob_type_is(*blob, *n, type)) return 0;
+    free(*blob);
+    return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the %s inside it", what);
+}
+
+int vouch_ssh_pubkey_parse_line(const char *line, size_t len, vouch_ssh_pubkey **out, vouch_diag *d) {
+    if (!out) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    *out = NULL;
     uint8_t *blob;
     size_t n;
-    int rc = split_line(line, len, false, &type, &blob, &n, d);
+    int rc = line_blob(line, len, false, &blob, &n, d);
     if (rc) return rc;
-    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the key inside it");
-    else rc = vouch_ssh_pubkey_parse(blob, n, out, d);
+    rc = vouch_ssh_pubkey_parse(blob, n, out, d);
     free(blob);
     return rc;
 }
@@ -551,16 +563,13 @@ int vouch_ssh_cert_parse(const uint8_t *blob, size_t len, vouch_ssh_cert **out, 
 }
 
 int vouch_ssh_cert_parse_line(const char *line, size_t len, vouch_ssh_cert **out, vouch_diag *d) {
-    if (!out || (!line && len)) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    if (!out) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
     *out = NULL;
-    if (len > 128 * 1024) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "a certificate line of %zu bytes", len);
-    vspan type;
     uint8_t *blob;
     size_t n;
-    int rc = split_line(line, len, true, &type, &blob, &n, d);
+    int rc = line_blob(line, len, true, &blob, &n, d);
     if (rc) return rc;
-    if (!blob_type_is(blob, n, type)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the certificate inside it");
-    else rc = vouch_ssh_cert_parse(blob, n, out, d);
+    rc = vouch_ssh_cert_parse(blob, n, out, d);
     free(blob);
     return rc;
 }

@@ -62,23 +62,8 @@ func jwtBench() {
     }
     sem.wait()
     func kitRate(_ token: String, _ secs: Double) -> Double {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var r = 0.0
         let keys = kit!
-        Task.detached {
-            var n = 0
-            let t0 = vb_now()
-            var t = 0.0
-            repeat {
-                _ = try! await keys.verify(token, as: BenchClaims.self)
-                n += 1
-                t = vb_now() - t0
-            } while t < secs
-            r = Double(n) / t
-            done.signal()
-        }
-        done.wait()
-        return r
+        return asyncRate(secs) { _ = try! await keys.verify(token, as: BenchClaims.self) }
     }
 
     for (alg, keyName) in [("RS256", "rsa"), ("PS256", "rsa"), ("ES256", "p256"), ("ES384", "p384"), ("EdDSA", "ed25519")] {

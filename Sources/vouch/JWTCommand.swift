@@ -46,7 +46,7 @@ struct JWTCommand: ParsableCommand {
         @Option(help: "Check at this Unix time instead of now.")
         var at: Int64?
 
-        @Option(help: "Seconds of clock skew allowed on exp, nbf and iat (default 150).")
+        @Option(help: "Seconds of clock skew allowed on exp, nbf and iat.")
         var leeway: Int64 = 150
 
         @Argument(help: "The token, or - to read it from standard input.")

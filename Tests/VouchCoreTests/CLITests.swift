@@ -8,16 +8,9 @@ final class CLITests: XCTestCase {
     override func setUpWithError() throws { pki = try PKI() }
 
     /// Runs the built `vouch` binary (beside the test bundle) and returns (status, stdout, stderr).
-    /// The built `vouch` next to the test bundle.
-    var vouchExecutable: URL {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vouch")
-        return FileManager.default.isExecutableFile(atPath: bin.path) ? bin
-            : Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("vouch")
-    }
-
     func vouch(_ args: [String]) throws -> (Int32, String, String) {
         let p = Process()
-        p.executableURL = vouchExecutable
+        p.executableURL = URL(fileURLWithPath: vouchBinary())
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

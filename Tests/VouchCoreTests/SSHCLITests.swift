@@ -130,7 +130,7 @@ extension CLITests {
         XCTAssertTrue(out.hasPrefix("\(d)/mixed:3:\n") && out.contains("\(d)/mixed:4:\n"), out)
         XCTAssertTrue(err.contains("\(d)/mixed:5: error (malformed_ssh)"), err)
         // standard input: "(stdin):N:"
-        let bin = vouchExecutable.path
+        let bin = vouchBinary()
         let fromStdin = try runProcess([bin, "ssh", "inspect", "-"], input: Data(mixed.utf8))
         XCTAssertEqual(fromStdin.out, try runProcess(["ssh-keygen", "-L", "-f", "-"], input: Data(mixed.utf8)).out)
         XCTAssertTrue(fromStdin.out.hasPrefix("(stdin):3:\n"), fromStdin.out)

@@ -155,7 +155,7 @@ public final class SSHServer: @unchecked Sendable {
         // its child monitor in waitpid() on a process that is still running.
         var lastError = ""
         for _ in 0..<5 {
-            let port = SSHServer.freePort()
+            let port = freePort()
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else { throw SSHServer.error("pipe: \(errno)") }
             _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -234,19 +234,6 @@ public final class SSHServer: @unchecked Sendable {
 
     private static func error(_ s: String) -> NSError {
         NSError(domain: "SSHServer", code: 1, userInfo: [NSLocalizedDescriptionKey: s])
-    }
-
-    private static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     /// Polls until something accepts connections on the port, or sshd exits (5 s at most).

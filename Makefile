@@ -7,7 +7,7 @@ CC_FUZZ ?= clang
 FUZZERS := fuzz_chain fuzz_crl fuzz_diff fuzz_json fuzz_jws fuzz_jwks fuzz_sshkey fuzz_sshcert
 CORE_SRC := $(wildcard CSupport/*.c)
 
-.PHONY: deps build run test bench fuzz fuzz-build fuzz-smoke clean
+.PHONY: deps build release run test bench fuzz fuzz-build fuzz-smoke clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -15,13 +15,18 @@ deps:
 build: deps
 	swift build
 
+# The server is the product and its speed is the point: `make run` serves the release build.
+release: deps
+	swift build -c release --product vouch
+
 # The server, over HTTPS with a demo PKI (./demo), data in ./vouch-data; the admin token
 # is written to vouch-data/admin-token on first start. See the README's quickstart.
-run: build
+run: release
 	@bash scripts/demo-pki.sh demo
-	.build/debug/vouch serve --tls-cert demo/server.pem --tls-key demo/server.key --admin-token-file vouch-data/admin-token
+	.build/release/vouch serve --tls-cert demo/server.pem --tls-key demo/server.key --admin-token-file vouch-data/admin-token
 
 test: deps
+	@bash scripts/check-repo-paths.sh
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) --no-print-directory fuzz-smoke

@@ -71,6 +71,9 @@ print(json.dumps({"jwks": {"keys": jwks}, "pyjwt": pyjwt, "joserfc": joserfc, "s
         let special: [String: String]
         let dir: URL
         let pki: PKI
+        /// The time the tokens were minted at (their iat): times in the tests count from it,
+        /// not from the clock, which has moved on by the time a test runs.
+        let now: TimeInterval
     }
 
     static func make() throws -> Made {
@@ -84,7 +87,8 @@ print(json.dumps({"jwks": {"keys": jwks}, "pyjwt": pyjwt, "joserfc": joserfc, "s
         let out = try PKI.run(["python3", "-c", maker, pki.dir.path])
         let j = try XCTUnwrap(try JSONSerialization.jsonObject(with: out) as? [String: Any])
         return Made(jwks: Array(try JSONSerialization.data(withJSONObject: j["jwks"]!)), pyjwt: j["pyjwt"] as! [String: String],
-                    joserfc: j["joserfc"] as! [String: String], special: j["special"] as! [String: String], dir: pki.dir, pki: pki)
+                    joserfc: j["joserfc"] as! [String: String], special: j["special"] as! [String: String], dir: pki.dir, pki: pki,
+                    now: TimeInterval(j["now"] as! Int))
     }
 
     let policy = JWTPolicy(issuer: "https://issuer.example", audiences: ["vouch"])
@@ -146,9 +150,9 @@ print(json.dumps({"jwks": {"keys": jwks}, "pyjwt": pyjwt, "joserfc": joserfc, "s
         let m = try Self.make()
         let ks = try JWKS(json: m.jwks)
         let rs = m.pyjwt["RS256"]!, es = m.pyjwt["ES256"]!
-        let later = Date(timeIntervalSinceNow: 600 + 151), earlier = Date(timeIntervalSinceNow: -156)
+        let later = Date(timeIntervalSince1970: m.now + 600 + 151), earlier = Date(timeIntervalSince1970: m.now - 156)
         refused(ks, rs, "token_expired", at: later)
-        XCTAssertNoThrow(try ks.verify(rs, policy: policy, at: Date(timeIntervalSinceNow: 600 + 149)), "within the leeway")
+        XCTAssertNoThrow(try ks.verify(rs, policy: policy, at: Date(timeIntervalSince1970: m.now + 600 + 149)), "within the leeway")
         refused(ks, rs, "token_not_yet_valid", at: earlier)
         refused(ks, rs, "wrong_issuer", mentions: "https://issuer.example", policy: JWTPolicy(issuer: "https://other.example"))
         refused(ks, rs, "wrong_audience", policy: JWTPolicy(issuer: "https://issuer.example", audiences: ["elsewhere"]))

@@ -4,11 +4,12 @@
 // vector marked invalid may verify.
 import Foundation
 import VouchCore
+import VouchTestSupport
 import XCTest
 
 final class JWTVectorTests: XCTestCase {
     func load(_ path: String) throws -> [String: Any] {
-        let url = try sharedTestdata().appendingPathComponent(path)
+        let url = try Repository.vector(path)
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 
@@ -49,7 +50,7 @@ final class JWTVectorTests: XCTestCase {
     }
 
     func testRFC7520Cookbook() throws {
-        let dir = try sharedTestdata().appendingPathComponent("jose/rfc7520")
+        let dir = try Repository.vector("jose/rfc7520")
         func key(_ name: String) throws -> [String: Any] {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(name))) as? [String: Any])
         }

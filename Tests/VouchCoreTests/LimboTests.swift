@@ -1,4 +1,4 @@
-// LimboTests.swift: the x509-limbo path-validation suite (../shared/testdata/x509-limbo),
+// LimboTests.swift: the x509-limbo path-validation suite (Tests/Vectors/x509-limbo),
 // run through the same TrustStore.verify a login uses. Every case runs; a case whose
 // outcome differs from limbo's expected result must be on the documented list below,
 // and every listed case must still differ (so the list cannot go stale).
@@ -6,23 +6,6 @@ import Foundation
 import VouchCore
 import VouchTestSupport
 import XCTest
-
-/// Where the shared public test vectors live: $VOUCH_TESTDATA, else ../shared/testdata
-/// beside the package.
-func sharedTestdata() throws -> URL {
-    if let env = ProcessInfo.processInfo.environment["VOUCH_TESTDATA"] { return URL(fileURLWithPath: env) }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let dir = root.deletingLastPathComponent().appendingPathComponent("shared/testdata")
-    guard FileManager.default.fileExists(atPath: dir.path) else { throw MissingTestdata(path: dir.path) }
-    return dir
-}
-
-/// The shared vectors are part of the test suite: missing, the run fails (never skips).
-struct MissingTestdata: Error, CustomStringConvertible {
-    let path: String
-    var description: String { "shared test vectors not found at \(path) (set VOUCH_TESTDATA)" }
-}
 
 final class LimboTests: XCTestCase {
     /// Cases where Vouch's answer differs from limbo's on purpose, and why (the README's
@@ -103,8 +86,7 @@ final class LimboTests: XCTestCase {
     }
 
     func testLimboCases() throws {
-        let dir = try sharedTestdata()
-        let data = try Data(contentsOf: dir.appendingPathComponent("x509-limbo/limbo.json"))
+        let data = try Data(contentsOf: try Repository.vector("x509-limbo/limbo.json"))
         let suite = try JSONDecoder().decode(Suite.self, from: data)
         XCTAssertGreaterThan(suite.testcases.count, 200)
         var unexpected: [String] = []

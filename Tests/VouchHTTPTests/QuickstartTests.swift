@@ -6,7 +6,7 @@ import XCTest
 
 final class QuickstartTests: XCTestCase {
     func testReadmeQuickstartLogsIn() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = Repository.root
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         let section = try XCTUnwrap(readme.range(of: "## Quickstart").map { readme[$0.upperBound...] })
         let start = try XCTUnwrap(section.range(of: "```sh\n"))

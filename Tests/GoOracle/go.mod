@@ -1,0 +1,3 @@
+module vouch.test/gooracle
+
+go 1.19

@@ -1,9 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
     name: "vouch",
-    platforms: [.macOS(.v15)],
+    // Linux only: built and tested on Debian 12 (glibc) with Debian's libcrypto, libsodium,
+    // jansson, nettle and SQLite. No Apple platform is claimed.
     products: [
         .executable(name: "vouch", targets: ["vouch"]),
         .library(name: "VouchCore", targets: ["VouchCore"]),
@@ -27,7 +28,9 @@ let package = Package(
         .target(
             name: "CVouch",
             path: "CSupport",
-            cSettings: [.unsafeFlags(["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"])],
+            // warnings as settings the package manager allows; optimisation is the build
+            // configuration's (`swift build -c release`), never forced into debug builds
+            cSettings: [.enableWarning("all"), .enableWarning("extra"), .disableWarning("unused-parameter")],
             linkerSettings: [
                 .linkedLibrary("crypto"), .linkedLibrary("sodium"), .linkedLibrary("jansson"),
                 // nettle's P-384: twice Debian's OpenSSL 3.0
@@ -55,7 +58,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/VouchHTTP"
+            path: "Sources/VouchHTTP",
+            // the OpenAPI document is data in a file, compiled into the binary (no bundle to lose)
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "vouch",
@@ -70,7 +75,6 @@ let package = Package(
         .target(
             name: "CVouchBench",
             path: "Benchmarks/CVouchBench",
-            cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [
                 .linkedLibrary("crypto"), .linkedLibrary("sodium"), .linkedLibrary("hogweed"), .linkedLibrary("nettle"),
                 .linkedLibrary("gmp"),

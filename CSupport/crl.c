@@ -1,9 +1,17 @@
 /* crl.c: the streaming CRL walker. One pass checks the structure and counts entries,
  * the issuer's signature is checked over the TBS bytes, and a second pass feeds each
- * serial number straight into the revocation set: no object per revoked entry. */
+ * serial number straight into the revocation set: no object per revoked entry.
+ *
+ * A CRL whose issuer is not a trust anchor (the usual PKI: the root is trusted, an
+ * intermediate issues the client certificates and the CRL) is deferred: it keeps the
+ * hash of its TBS bytes (or, for Ed25519, the bytes) and its signature, and a
+ * verification checks it against the issuer certificate of the verified path. Results
+ * are remembered per issuer certificate, so a login pays for that check once. */
 #include "internal.h"
 #include "vouch_crl.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +21,32 @@ static const uint8_t OID_CRL_NUMBER[] = {0x55, 0x1d, 0x14}, OID_DELTA[] = {0x55,
                      OID_CERT_ISSUER[] = {0x55, 0x1d, 0x1d}, OID_IAN[] = {0x55, 0x1d, 0x12},
                      OID_FRESHEST[] = {0x55, 0x1d, 0x2e}, OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
 
+enum { ISSUER_SLOTS = 8 };
+enum { SLOT_EMPTY = 0, SLOT_FILLING, SLOT_VERIFIED, SLOT_FAILED };
+
+/* A deferred CRL's signature, to check when an issuer certificate is presented. */
+typedef struct {
+    vsig_alg alg;
+    uint8_t digest[64];   /* the TBS bytes' hash under alg's hash */
+    size_t dlen;
+    uint8_t *tbs;         /* Ed25519 only: the TBS bytes themselves */
+    size_t tbs_len;
+    uint8_t *sig;
+    size_t sig_len;
+    /* issuer certificates seen, by the SHA-256 of their DER: filled once each (a slot
+     * goes EMPTY -> FILLING -> VERIFIED or FAILED and stays), read without locks */
+    struct {
+        _Atomic int state;
+        uint8_t cert_hash[32];
+    } seen[ISSUER_SLOTS];
+} deferred_sig;
+
 struct vouch_crl {
     uint8_t *issuer;
     size_t issuer_len;
     int64_t this_update, next_update;
-    int checked;
+    int checked;            /* the signature verified against a trust store at load */
+    deferred_sig *deferred; /* or checked at verification, against the path's issuer */
     vrevset set;
 };
 
@@ -124,7 +153,33 @@ static int walk_entry(der_reader *r, vspan *serial, bool *remove, vouch_diag *d)
     return 0;
 }
 
-static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, vouch_crl *crl, vouch_diag *d) {
+/* Keeps what a later signature check needs. 0 or VOUCH_E_NOMEM. */
+static int defer_signature(vouch_crl *crl, vsig_alg alg, vspan tbs, vspan sig) {
+    deferred_sig *ds = calloc(1, sizeof *ds);
+    if (!ds) return VOUCH_E_NOMEM;
+    ds->alg = alg;
+    int h = vsig_hash(alg);
+    if (h >= 0) {
+        ds->dlen = vdigest(h, tbs.p, tbs.n, ds->digest);
+    } else if (!(ds->tbs = malloc(tbs.n ? tbs.n : 1))) {
+        free(ds);
+        return VOUCH_E_NOMEM;
+    } else {
+        memcpy(ds->tbs, tbs.p, tbs.n);
+        ds->tbs_len = tbs.n;
+    }
+    if (!(ds->sig = malloc(sig.n ? sig.n : 1))) {
+        free(ds->tbs);
+        free(ds);
+        return VOUCH_E_NOMEM;
+    }
+    memcpy(ds->sig, sig.p, sig.n);
+    ds->sig_len = sig.n;
+    crl->deferred = ds;
+    return 0;
+}
+
+static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *der, size_t len, vouch_crl *crl, vouch_diag *d) {
     vspan all = {der, len}, body, tbs, tbsbody, outer_alg, alg_content, sigbits, inner_alg, issuer, t;
     der_reader r = der_of(all), s, b;
     int tag;
@@ -205,19 +260,21 @@ static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, 
     vname_format(issuer, iname, sizeof iname);
     vsig_alg alg = vsig_from_algid(alg_content);
     int sig = 0;
-    if (ts) {
-        if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN)
-            sig = vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "CRL from %s is signed with %s", iname, vsig_name(alg));
+    if ((ts || (flags & VOUCH_CRL_DEFER_ISSUER)) && (alg == VSIG_WEAK || alg == VSIG_UNKNOWN))
+        sig = vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "CRL from %s is signed with %s", iname, vsig_name(alg));
+    bool defer = false;
+    if (!sig && ts) {
         size_t cur = 0;
         const vanchor *a;
         int best = VOUCH_E_CRL_ISSUER_UNKNOWN;
-        while (!sig && (a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
+        while ((a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
             if (a->view.has_ku && !(a->view.ku & KU_CRL_SIGN)) { best = VOUCH_E_KEY_USAGE; continue; }
             if (!a->key || !vsig_fits_key(alg, vpubkey_type(a->key))) { best = VOUCH_E_CRL_SIGNATURE; continue; }
             if (vpubkey_verify(a->key, alg, tbs.p, tbs.n, sigbits.p + 1, sigbits.n - 1) == 0) { best = 0; break; }
             best = VOUCH_E_CRL_SIGNATURE;
         }
-        if (sig) {
+        if (best == VOUCH_E_CRL_ISSUER_UNKNOWN && (flags & VOUCH_CRL_DEFER_ISSUER)) {
+            defer = true;
         } else if (best == VOUCH_E_CRL_ISSUER_UNKNOWN) {
             sig = vouch_fail(d, best, -1, "CRL issuer %s is not one of the trusted CAs", iname);
         } else if (best == VOUCH_E_KEY_USAGE) {
@@ -225,8 +282,12 @@ static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, 
         } else if (best) {
             sig = vouch_fail(d, best, -1, "CRL signature does not verify under the key of %s", iname);
         }
-        crl->checked = !sig;
+        crl->checked = !sig && !defer;
+    } else if (!sig && (flags & VOUCH_CRL_DEFER_ISSUER)) {
+        defer = true;
     }
+    if (defer && (sig = defer_signature(crl, alg, tbs, (vspan){sigbits.p + 1, sigbits.n - 1})))
+        vouch_fail(d, sig, -1, "out of memory");
     if (sig) {
         free(hashes), free(arena);
         return sig;
@@ -237,7 +298,7 @@ static int load_der(const vouch_truststore *ts, const uint8_t *der, size_t len, 
     return rc ? vouch_fail(d, rc, -1, "out of memory") : 0;
 }
 
-int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, vouch_crl **out, vouch_diag *d) {
+int vouch_crl_load(const vouch_truststore *ts, unsigned flags, const uint8_t *data, size_t len, vouch_crl **out, vouch_diag *d) {
     if (!out || (!data && len)) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
     *out = NULL;
     if (len > (size_t)1 << 30) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "CRL of %zu bytes; at most 1 GiB is accepted", len);
@@ -248,7 +309,7 @@ int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, 
     if (!crl) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     int rc;
     if (data[skip] == 0x30) {
-        rc = load_der(ts, data + skip, len - skip, crl, d);
+        rc = load_der(ts, flags, data + skip, len - skip, crl, d);
     } else {
         size_t pos = skip;
         char label[72];
@@ -263,7 +324,7 @@ int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, 
             size_t dlen = 0;
             if (!der) rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
             else if (b64_decode(body, der, body.n, &dlen) || dlen == 0) rc = vouch_fail(d, VOUCH_E_PEM, -1, "CRL PEM block has invalid base64");
-            else rc = load_der(ts, der, dlen, crl, d);
+            else rc = load_der(ts, flags, der, dlen, crl, d);
             free(der);
         }
     }
@@ -277,6 +338,11 @@ int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, 
 
 void vouch_crl_free(vouch_crl *crl) {
     if (!crl) return;
+    if (crl->deferred) {
+        free(crl->deferred->tbs);
+        free(crl->deferred->sig);
+        free(crl->deferred);
+    }
     revset_free(&crl->set);
     free(crl->issuer);
     free(crl);
@@ -306,9 +372,60 @@ int vouch_crl_next_serial(const vouch_crl *crl, size_t *cursor, const uint8_t **
     return 1;
 }
 
-int crl_checked(const vouch_crl *crl) { return crl->checked; }
+int vouch_crl_is_deferred(const vouch_crl *crl) { return crl && crl->deferred ? 1 : 0; }
 
-int crl_revokes(const vouch_crl *crl, vspan issuer, vspan serial) {
-    if (issuer.n != crl->issuer_len || memcmp(issuer.p, crl->issuer, issuer.n) != 0) return 0;
-    return revset_contains(&crl->set, serial.p, serial.n);
+size_t vouch_crl_verified_issuers(const vouch_crl *crl) {
+    size_t n = 0;
+    if (crl && crl->deferred)
+        for (int i = 0; i < ISSUER_SLOTS; i++) n += atomic_load_explicit(&crl->deferred->seen[i].state, memory_order_acquire) == SLOT_VERIFIED;
+    return n;
+}
+
+int vcrl_usable(const vouch_crl *crl) { return crl->checked || crl->deferred; }
+
+/* Checks a deferred CRL's signature under `issuer` (a certificate of a verified path). */
+static int deferred_verify(const deferred_sig *ds, const vcert *issuer) {
+    if (issuer->has_ku && !(issuer->ku & KU_CRL_SIGN)) return VOUCH_E_KEY_USAGE;
+    vpubkey *k = NULL;
+    int rc = vpubkey_new(issuer->spki, &k);
+    if (rc) return rc;
+    if (!vsig_fits_key(ds->alg, vpubkey_type(k))) rc = VOUCH_E_KEY_ALGORITHM_MISMATCH;
+    else if (ds->tbs) rc = vpubkey_verify(k, ds->alg, ds->tbs, ds->tbs_len, ds->sig, ds->sig_len);
+    else rc = vpubkey_verify_digest(k, ds->alg, ds->digest, ds->dlen, ds->sig, ds->sig_len);
+    vpubkey_free(k);
+    return rc;
+}
+
+/* 0 when the deferred CRL verifies under `issuer`, else why not; remembered per issuer. */
+static int deferred_check(deferred_sig *ds, const vcert *issuer) {
+    uint8_t h[64];
+    vdigest(0, issuer->whole.p, issuer->whole.n, h);
+    for (int i = 0; i < ISSUER_SLOTS; i++) {
+        int st = atomic_load_explicit(&ds->seen[i].state, memory_order_acquire);
+        if (st == SLOT_EMPTY) break;
+        if ((st == SLOT_VERIFIED || st == SLOT_FAILED) && memcmp(ds->seen[i].cert_hash, h, 32) == 0)
+            return st == SLOT_VERIFIED ? 0 : VOUCH_E_CRL_SIGNATURE;
+    }
+    int rc = deferred_verify(ds, issuer);
+    if (rc == VOUCH_E_NOMEM) return rc; /* not a verdict: not remembered */
+    for (int i = 0; i < ISSUER_SLOTS; i++) {
+        int expected = SLOT_EMPTY;
+        if (atomic_compare_exchange_strong(&ds->seen[i].state, &expected, SLOT_FILLING)) {
+            memcpy(ds->seen[i].cert_hash, h, 32);
+            atomic_store_explicit(&ds->seen[i].state, rc ? SLOT_FAILED : SLOT_VERIFIED, memory_order_release);
+            break;
+        }
+    }
+    return rc ? VOUCH_E_CRL_SIGNATURE : 0;
+}
+
+int vcrl_check(const vouch_crl *crl, const vcert *c, const vcert *issuer) {
+    if (c->issuer.n != crl->issuer_len || memcmp(c->issuer.p, crl->issuer, crl->issuer_len) != 0) return 0;
+    if (!crl->checked) {
+        if (!crl->deferred || !issuer) return 0;
+        int rc = deferred_check(crl->deferred, issuer);
+        if (rc == VOUCH_E_NOMEM) return 0;
+        if (rc) return -1;
+    }
+    return revset_contains(&crl->set, c->serial.p, c->serial.n);
 }

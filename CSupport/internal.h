@@ -97,6 +97,12 @@ vkey_type vpubkey_type(const vpubkey *k);
  * for algorithms that do not fit the key. */
 int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen,
                    const uint8_t *sig, size_t siglen);
+/* The same over a message already hashed with the algorithm's hash (`vsig_hash`), for
+ * RSA and ECDSA keys; VOUCH_E_ARG for Ed25519, which signs the message itself. */
+int vpubkey_verify_digest(vpubkey *k, vsig_alg alg, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t siglen);
+/* Which hash `vdigest` computes for an algorithm (0 SHA-256, 1 SHA-384, 2 SHA-512), or -1
+ * for Ed25519 and unknown algorithms. */
+int vsig_hash(vsig_alg alg);
 /* ECDSA with the signature as JWS carries it: r and s, big-endian, each exactly the
  * curve's size. Refuses r or s of 0 or not below the group order. */
 int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, const uint8_t *rs, size_t rslen);
@@ -263,6 +269,17 @@ uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name);
 /* Iterates anchors whose subject equals `name`: start with *cursor = 0; returns the
  * anchor or NULL at the end. */
 const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor);
+
+/* ---- CRLs (crl.c) ---- */
+struct vouch_crl;
+/* Whether verification may use the CRL: its signature was checked at load, or it was
+ * deferred (to be checked against the path's issuer certificate). */
+int vcrl_usable(const struct vouch_crl *crl);
+/* Whether the CRL revokes certificate `c` of a verified path whose next certificate is
+ * `issuer` (NULL when c is the anchor): 1 revoked, 0 not (another issuer's CRL, or not
+ * listed), -1 when the CRL is deferred and does not verify under `issuer` (it then
+ * revokes nothing). Thread-safe. */
+int vcrl_check(const struct vouch_crl *crl, const vcert *c, const vcert *issuer);
 
 /* ---- revocation set (revset.c) ---- */
 /* Serials as keyed 64-bit SipHash fingerprints in an open-addressing table; the serials

@@ -453,19 +453,8 @@ int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_
     return 0;
 }
 
-int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, const uint8_t *sig,
-                   size_t siglen) {
-    if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN) return VOUCH_E_WEAK_ALGORITHM;
-    if (!vsig_fits_key(alg, k->type)) return VOUCH_E_KEY_ALGORITHM_MISMATCH;
-    if (k->type == VKEY_ED25519) {
-        if (siglen != crypto_sign_BYTES) return VOUCH_E_BAD_SIGNATURE;
-        return crypto_sign_verify_detached(sig, msg, msglen, k->ed25519) == 0 ? 0 : VOUCH_E_BAD_SIGNATURE;
-    }
-    int h = hash_index(alg);
-    if (k->p256 && alg == VSIG_ECDSA_SHA256)
-        return p256_backend.verify(k->p256, msg, msglen, sig, siglen, 1) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
-    uint8_t digest[64];
-    size_t dlen = vdigest(h, msg, msglen, digest);
+/* The part of a verification after hashing: `digest` is the message's hash under alg. */
+static int verify_digest(vpubkey *k, vsig_alg alg, int h, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t siglen) {
     if (k->has_nettle) { /* an X.509 ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s } */
         der_reader r = der_of((vspan){sig, siglen}), q;
         vspan body, iv[2];
@@ -495,4 +484,30 @@ int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, 
         return VOUCH_E_BAD_SIGNATURE;
     }
     return 0;
+}
+
+int vpubkey_verify(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_t msglen, const uint8_t *sig,
+                   size_t siglen) {
+    if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN) return VOUCH_E_WEAK_ALGORITHM;
+    if (!vsig_fits_key(alg, k->type)) return VOUCH_E_KEY_ALGORITHM_MISMATCH;
+    if (k->type == VKEY_ED25519) {
+        if (siglen != crypto_sign_BYTES) return VOUCH_E_BAD_SIGNATURE;
+        return crypto_sign_verify_detached(sig, msg, msglen, k->ed25519) == 0 ? 0 : VOUCH_E_BAD_SIGNATURE;
+    }
+    int h = hash_index(alg);
+    if (k->p256 && alg == VSIG_ECDSA_SHA256)
+        return p256_backend.verify(k->p256, msg, msglen, sig, siglen, 1) == 1 ? 0 : VOUCH_E_BAD_SIGNATURE;
+    uint8_t digest[64];
+    size_t dlen = vdigest(h, msg, msglen, digest);
+    return verify_digest(k, alg, h, digest, dlen, sig, siglen);
+}
+
+int vsig_hash(vsig_alg alg) { return alg == VSIG_ED25519 ? -1 : hash_index(alg); }
+
+int vpubkey_verify_digest(vpubkey *k, vsig_alg alg, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t siglen) {
+    if (alg == VSIG_WEAK || alg == VSIG_UNKNOWN) return VOUCH_E_WEAK_ALGORITHM;
+    if (!vsig_fits_key(alg, k->type)) return VOUCH_E_KEY_ALGORITHM_MISMATCH;
+    int h = hash_index(alg);
+    if (k->type == VKEY_ED25519 || h < 0 || dlen != (size_t)(h == 0 ? 32 : h == 1 ? 48 : 64)) return VOUCH_E_ARG;
+    return verify_digest(k, alg, h, digest, dlen, sig, siglen);
 }

@@ -9,6 +9,11 @@
  * first path that passes wins. CA-to-CA signatures come from the verified-link cache
  * after their first check, so a login pays for the leaf's signature only.
  *
+ * Rules come in two kinds (vouch_verify.h): security rules refuse; RFC 5280 profile rules
+ * that Go's crypto/x509 (what Vault verifies with) and OpenSSL's default mode do not
+ * enforce are warnings kept with the accepted path, and refusals under
+ * VOUCH_VERIFY_STRICT (OpenSSL's X509_V_FLAG_X509_STRICT set, and a few more).
+ *
  * Deliberate choices (see README, "Verification rules"):
  *  - issuer and subject names are matched byte for byte, as Go's crypto/x509 does;
  *  - every anchor is trusted as it is (OpenSSL's -partial_chain), but its validity
@@ -36,6 +41,8 @@ typedef struct {
 struct vouch_verification {
     int status;
     vouch_diag diag;
+    size_t nwarn;
+    vouch_diag warn[VOUCH_MAX_WARNINGS];
     uint8_t *buf;
     size_t npres;
     vspan pres[VOUCH_MAX_PRESENTED];
@@ -50,17 +57,17 @@ typedef struct {
     size_t ncrls;
     int64_t at;
     vouch_purpose purpose;
+    unsigned flags;
     vouch_verification *v;
+    /* the warnings of the path being checked */
+    size_t nwarn, dropped;
+    vouch_diag warn[VOUCH_MAX_WARNINGS];
     pelem path[VOUCH_MAX_PATH];
     bool used[VOUCH_MAX_PRESENTED];
     int checks;
     int best;          /* best refusal so far */
     vouch_diag best_diag;
 } vctx;
-
-/* crl.c */
-int crl_revokes(const vouch_crl *crl, vspan issuer, vspan serial);
-int crl_checked(const vouch_crl *crl);
 
 static void describe(const vcert *c, char *buf, size_t cap) { vname_format(c->subject, buf, cap); }
 
@@ -72,6 +79,29 @@ static int refuse(vctx *x, vouch_diag *d, int status, int i, const char *fmt, co
     const char *role = i == 0 ? "leaf" : x->path[i].anchor ? "trusted CA" : "intermediate";
     return vouch_fail(d, status, i, "%s certificate %d (%s): %s", role, i, subj, msg);
 }
+
+static void add_warning(vctx *x, const vouch_diag *w) {
+    if (x->nwarn < VOUCH_MAX_WARNINGS - 1) x->warn[x->nwarn++] = *w;
+    else x->dropped++;
+}
+
+/* An RFC 5280 profile rule the certificate breaks: refused under VOUCH_VERIFY_STRICT,
+ * otherwise a warning kept with the path. */
+static int profile(vctx *x, vouch_diag *d, int i, const char *fmt, const char *extra) {
+    if (x->flags & VOUCH_VERIFY_STRICT) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, fmt, extra);
+    vouch_diag w;
+    refuse(x, &w, VOUCH_E_MALFORMED_CERT, i, fmt, extra);
+    add_warning(x, &w);
+    return 0;
+}
+
+#define PROFILE(cond, fmt, extra)                          \
+    do {                                                   \
+        if (cond) {                                        \
+            int prc_ = profile(x, d, i, fmt, extra);       \
+            if (prc_) return prc_;                         \
+        }                                                  \
+    } while (0)
 
 static int check_time(vctx *x, vouch_diag *d, int n) {
     char t[40];
@@ -91,20 +121,16 @@ static int check_time(vctx *x, vouch_diag *d, int n) {
 
 static bool self_issued(const vcert *c) { return span_eq(c->issuer, c->subject); }
 
-/* RFC 5280 4.1.2.2: a positive serial number of at most 20 octets. */
-static const char *serial_problem(vspan s) {
-    if (s.p[0] & 0x80) return "serialNumber is negative";
-    if (s.n == 1 && s.p[0] == 0) return "serialNumber is zero";
-    if (s.n - (s.p[0] == 0) > 20) return "serialNumber is longer than 20 octets";
-    return NULL;
-}
-
-/* RFC 5280 and OpenSSL 3.0's purpose (sslclient) and strict checks, per certificate. */
+/* The rules, per certificate: security rules first (they refuse whatever the flags),
+ * then the RFC 5280 profile rules (OpenSSL 3.0's X509_V_FLAG_X509_STRICT set, which
+ * applies to chains, and the MUSTs OpenSSL lets pass), which warn unless strict. */
 static int check_rules(vctx *x, vouch_diag *d, int n) {
     int plen = 0; /* non-self-issued intermediates below the current certificate */
     for (int i = 0; i < n; i++) {
         const vcert *c = x->path[i].c;
+        const bool anchor = x->path[i].anchor != NULL;
         char buf[64];
+        /* ---- security rules ---- */
         if (c->unknown_critical)
             return refuse(x, d, VOUCH_E_CRITICAL_EXTENSION, i, "unknown critical extension %s", c->unknown_critical_oid);
         if (c->key_type == VKEY_UNKNOWN)
@@ -113,24 +139,17 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
             snprintf(buf, sizeof buf, "%d", c->key_bits);
             return refuse(x, d, VOUCH_E_WEAK_KEY, i, "RSA key of %s bits; at least 2048 are required", buf);
         }
-        if (!x->path[i].anchor && vspki_check_point(c->spki, c->key_type))
+        if (!anchor && vspki_check_point(c->spki, c->key_type))
             return refuse(x, d, VOUCH_E_WEAK_KEY, i, "the EC public key is not a point on its curve%s", NULL);
-        /* negative serials are refused everywhere, as Go's crypto/x509 does (a pinned leaf is an
-         * anchor); real roots have serial zero (Starfield Root G2), so the rest spares anchors */
-        const char *why = serial_problem(c->serial);
-        if (why && (!x->path[i].anchor || (c->serial.p[0] & 0x80))) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", why);
-        if (!x->path[i].anchor) { /* RFC 5280 MUSTs that OpenSSL lets pass; anchors are trusted as configured */
-            if (c->san_problem) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "%s", c->san_problem);
-            if (c->has_nc && !c->is_ca)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "nameConstraints in a certificate that is not a CA%s", NULL);
-            if (c->has_pc && !c->pc_critical)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "policyConstraints must be critical%s", NULL);
-        }
+        /* negative serials are refused everywhere, as Go's crypto/x509 does since 1.23 (a
+         * pinned leaf is an anchor) */
+        if (c->serial.p[0] & 0x80) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "serialNumber is negative%s", NULL);
         if (i == 0 && x->purpose == VOUCH_PURPOSE_SERVER_AUTH) {
             if (c->has_ku && !(c->ku & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)))
                 return refuse(x, d, VOUCH_E_KEY_USAGE, i,
                               "keyUsage allows none of digitalSignature, keyEncipherment, keyAgreement%s", NULL);
         } else if (i == 0) {
+            /* the key must be allowed to sign the TLS handshake (RFC 5246 7.4.8, RFC 8446 4.4.3) */
             if (c->has_ku && !(c->ku & (KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT)))
                 return refuse(x, d, VOUCH_E_KEY_USAGE, i, "keyUsage allows neither digitalSignature nor keyAgreement%s", NULL);
         } else {
@@ -142,40 +161,48 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
         if (c->has_eku && !(x->purpose == VOUCH_PURPOSE_SERVER_AUTH ? c->eku_server_auth : c->eku_client_auth))
             return refuse(x, d, VOUCH_E_EXT_KEY_USAGE, i, "extendedKeyUsage is present without %s",
                           x->purpose == VOUCH_PURPOSE_SERVER_AUTH ? "serverAuth" : "clientAuth");
-        if (n > 1) { /* OpenSSL's X509_V_FLAG_X509_STRICT set, which applies to chains */
-            if (c->pathlen >= 0 && !c->is_ca)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "pathLenConstraint on a certificate that is not a CA%s", NULL);
-            if (c->pathlen >= 0 && !(c->has_ku && (c->ku & KU_KEY_CERT_SIGN)))
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "pathLenConstraint without keyUsage keyCertSign%s", NULL);
-            if (c->is_ca && !c->bc_critical)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "basicConstraints of a CA must be critical%s", NULL);
-            if (c->is_ca && !c->has_ku)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "a CA certificate must carry keyUsage%s", NULL);
-            if (!c->is_ca && c->has_ku && (c->ku & KU_KEY_CERT_SIGN))
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "keyCertSign on a certificate that is not a CA%s", NULL);
-            if (c->issuer_empty) return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "empty issuer name%s", NULL);
-            if (c->subject_empty && (c->is_ca || (c->has_ku && (c->ku & KU_CRL_SIGN)) || !c->has_san))
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "empty subject name%s", NULL);
-            if (c->subject_empty && c->has_san && !c->san_critical)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "empty subject with a non-critical subjectAltName%s", NULL);
-            if (c->has_san && c->san_empty)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "empty subjectAltName%s", NULL);
-            if (!span_eq(c->inner_alg, c->outer_alg))
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "signature algorithm differs inside and outside tbsCertificate%s", NULL);
-            if (c->has_aki && c->aki_critical)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "authorityKeyIdentifier must not be critical%s", NULL);
-            if (c->has_ski && c->ski_critical)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "subjectKeyIdentifier must not be critical%s", NULL);
-            if (c->version == 3 && i + 1 < n && (!c->has_aki || c->aki_keyid.n == 0))
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "missing authorityKeyIdentifier%s", NULL);
-            if (c->version == 3 && c->is_ca && !c->has_ski)
-                return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "a CA certificate must carry subjectKeyIdentifier%s", NULL);
-        }
+        /* the signed algorithm must be the one that signs (Go's parser refuses this too) */
+        if (n > 1 && !span_eq(c->inner_alg, c->outer_alg))
+            return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "signature algorithm differs inside and outside tbsCertificate%s", NULL);
         if (i > 1 && c->pathlen >= 0 && plen > c->pathlen) {
             snprintf(buf, sizeof buf, "%d", c->pathlen);
             return refuse(x, d, VOUCH_E_PATH_LENGTH, i, "pathLenConstraint %s is exceeded by the intermediates below it", buf);
         }
         if (i > 0 && !self_issued(c)) plen++;
+        /* name constraints cannot be judged on a name that is not one (Go refuses too) */
+        if (c->san_problem && !anchor) {
+            bool nc_above = false;
+            for (int j = i + 1; j < n; j++) nc_above |= x->path[j].c->has_nc;
+            if (nc_above)
+                return refuse(x, d, VOUCH_E_NAME_CONSTRAINTS, i, "%s, so the name constraints above it cannot be checked",
+                              c->san_problem);
+        }
+
+        /* ---- profile rules: RFC 5280 MUSTs for issuers; anchors are trusted as configured ---- */
+        if (!anchor) {
+            PROFILE(c->serial.n == 1 && c->serial.p[0] == 0, "serialNumber is zero%s", NULL);
+            PROFILE(c->serial.n - (c->serial.p[0] == 0) > 20, "serialNumber is longer than 20 octets%s", NULL);
+            PROFILE(c->san_problem, "%s", c->san_problem);
+            PROFILE(c->has_nc && !c->is_ca, "nameConstraints in a certificate that is not a CA%s", NULL);
+            PROFILE(c->has_pc && !c->pc_critical, "policyConstraints must be critical%s", NULL);
+        }
+        if (n > 1) { /* OpenSSL's X509_V_FLAG_X509_STRICT set, which applies to chains */
+            PROFILE(c->pathlen >= 0 && !c->is_ca, "pathLenConstraint on a certificate that is not a CA%s", NULL);
+            PROFILE(c->pathlen >= 0 && !(c->has_ku && (c->ku & KU_KEY_CERT_SIGN)), "pathLenConstraint without keyUsage keyCertSign%s",
+                    NULL);
+            PROFILE(c->is_ca && !c->bc_critical, "basicConstraints of a CA must be critical%s", NULL);
+            PROFILE(c->is_ca && !c->has_ku, "a CA certificate must carry keyUsage%s", NULL);
+            PROFILE(!c->is_ca && c->has_ku && (c->ku & KU_KEY_CERT_SIGN), "keyCertSign on a certificate that is not a CA%s", NULL);
+            PROFILE(c->issuer_empty, "empty issuer name%s", NULL);
+            PROFILE(c->subject_empty && (c->is_ca || (c->has_ku && (c->ku & KU_CRL_SIGN)) || !c->has_san), "empty subject name%s",
+                    NULL);
+            PROFILE(c->subject_empty && c->has_san && !c->san_critical, "empty subject with a non-critical subjectAltName%s", NULL);
+            PROFILE(c->has_san && c->san_empty, "empty subjectAltName%s", NULL);
+            PROFILE(c->has_aki && c->aki_critical, "authorityKeyIdentifier must not be critical%s", NULL);
+            PROFILE(c->has_ski && c->ski_critical, "subjectKeyIdentifier must not be critical%s", NULL);
+            PROFILE(c->version == 3 && i + 1 < n && (!c->has_aki || c->aki_keyid.n == 0), "missing authorityKeyIdentifier%s", NULL);
+            PROFILE(c->version == 3 && c->is_ca && !c->has_ski, "a CA certificate must carry subjectKeyIdentifier%s", NULL);
+        }
     }
     return 0;
 }
@@ -331,9 +358,21 @@ static int check_name_constraints(vctx *x, vouch_diag *d, int n) {
 static int check_revocation(vctx *x, vouch_diag *d, int n) {
     for (int i = 0; i < n; i++) {
         const vcert *c = x->path[i].c;
-        for (size_t k = 0; k < x->ncrls; k++)
-            if (crl_revokes(x->crls[k], c->issuer, c->serial))
-                return refuse(x, d, VOUCH_E_REVOKED, i, "revoked by a CRL of its issuer%s", NULL);
+        const vcert *issuer = i + 1 < n ? x->path[i + 1].c : NULL;
+        for (size_t k = 0; k < x->ncrls; k++) {
+            int r = vcrl_check(x->crls[k], c, issuer);
+            if (r == 1) return refuse(x, d, VOUCH_E_REVOKED, i, "revoked by a CRL of its issuer%s", NULL);
+            if (r < 0) {
+                vouch_diag w;
+                char iname[200];
+                vname_format(issuer->subject, iname, sizeof iname);
+                vouch_fail(&w, VOUCH_E_CRL_SIGNATURE, i + 1,
+                           "a CRL of %s does not verify under the key of path certificate %d, which has that name (or its "
+                           "keyUsage lacks cRLSign): it revokes nothing",
+                           iname, i + 1);
+                add_warning(x, &w);
+            }
+        }
     }
     return 0;
 }
@@ -342,6 +381,7 @@ static int check_path(vctx *x, int n) {
     vouch_diag d;
     int rc;
     if (++x->checks > MAX_CANDIDATE_CHECKS) return VOUCH_E_CHAIN_TOO_LONG;
+    x->nwarn = x->dropped = 0;
     if ((rc = check_time(x, &d, n)) || (rc = check_rules(x, &d, n)) || (rc = check_signatures(x, &d, n)) ||
         (rc = check_name_constraints(x, &d, n)) || (rc = check_revocation(x, &d, n))) {
         /* the first refusal of a complete path explains best; unknown issuer is the weakest */
@@ -353,6 +393,12 @@ static int check_path(vctx *x, int n) {
     }
     x->v->pathlen = (size_t)n;
     memcpy(x->v->path, x->path, sizeof(pelem) * (size_t)n);
+    memcpy(x->v->warn, x->warn, sizeof(vouch_diag) * x->nwarn);
+    x->v->nwarn = x->nwarn;
+    if (x->dropped) {
+        vouch_diag *last = &x->v->warn[x->v->nwarn++];
+        vouch_fail(last, VOUCH_E_MALFORMED_CERT, -1, "%zu more warnings not listed", x->dropped);
+    }
     return 0;
 }
 
@@ -428,11 +474,14 @@ static int decode_input(vouch_verification *v, const uint8_t *in, size_t len, si
     return 0;
 }
 
-int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_crl *const *crls, size_t ncrls, const uint8_t *chain,
-                 size_t chain_len, const uint8_t *untrusted, size_t untrusted_len, int64_t at, vouch_verification **out) {
+int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, unsigned flags, const vouch_crl *const *crls, size_t ncrls,
+                 const uint8_t *chain, size_t chain_len, const uint8_t *untrusted, size_t untrusted_len, int64_t at,
+                 vouch_verification **out) {
     if (!out) return VOUCH_E_ARG;
     *out = NULL;
-    if (!ts || (purpose != VOUCH_PURPOSE_CLIENT_AUTH && purpose != VOUCH_PURPOSE_SERVER_AUTH) || (!chain && chain_len) || (!untrusted && untrusted_len) || (!crls && ncrls)) return VOUCH_E_ARG;
+    if (!ts || (purpose != VOUCH_PURPOSE_CLIENT_AUTH && purpose != VOUCH_PURPOSE_SERVER_AUTH) || (flags & ~VOUCH_VERIFY_STRICT) ||
+        (!chain && chain_len) || (!untrusted && untrusted_len) || (!crls && ncrls))
+        return VOUCH_E_ARG;
     /* not calloc: the certificate views (kilobytes) are written before they are read */
     vouch_verification *v = malloc(sizeof *v);
     if (!v) return VOUCH_E_NOMEM;
@@ -441,6 +490,7 @@ int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_
     v->buf = NULL;
     v->npres = 0;
     v->pathlen = 0;
+    v->nwarn = 0;
     *out = v;
     int rc = 0;
     if (chain_len > VOUCH_MAX_INPUT || untrusted_len > VOUCH_MAX_INPUT) {
@@ -449,8 +499,8 @@ int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_
         goto done;
     }
     for (size_t k = 0; k < ncrls; k++)
-        if (!crls[k] || !crl_checked(crls[k])) {
-            rc = vouch_fail(&v->diag, VOUCH_E_ARG, -1, "CRL %zu was not checked against a trust store", k);
+        if (!crls[k] || !vcrl_usable(crls[k])) {
+            rc = vouch_fail(&v->diag, VOUCH_E_ARG, -1, "CRL %zu was loaded for inspection only (no trust store, not deferred)", k);
             goto done;
         }
     v->buf = malloc(chain_len + untrusted_len + 1);
@@ -468,7 +518,7 @@ int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, const vouch_
             goto done;
         }
     }
-    vctx x = {.ts = ts, .crls = crls, .ncrls = ncrls, .at = at, .purpose = purpose, .v = v};
+    vctx x = {.ts = ts, .crls = crls, .ncrls = ncrls, .at = at, .purpose = purpose, .flags = flags, .v = v};
     x.path[0] = (pelem){&v->pview[0], NULL, 0};
     x.used[0] = true;
     /* the leaf itself may be an anchor (a pinned, typically self-signed certificate) */
@@ -504,6 +554,10 @@ void vouch_verification_free(vouch_verification *v) {
 }
 
 int vouch_verification_status(const vouch_verification *v) { return v ? v->status : VOUCH_E_ARG; }
+size_t vouch_verification_warning_count(const vouch_verification *v) { return v && v->status == 0 ? v->nwarn : 0; }
+const vouch_diag *vouch_verification_warning(const vouch_verification *v, size_t i) {
+    return v && v->status == 0 && i < v->nwarn ? &v->warn[i] : NULL;
+}
 const vouch_diag *vouch_verification_diag(const vouch_verification *v) { return v ? &v->diag : NULL; }
 size_t vouch_verification_path_length(const vouch_verification *v) { return v && v->status == 0 ? v->pathlen : 0; }
 

@@ -1,16 +1,20 @@
 /* fuzz_diff.c: differential harness, our lean verification against OpenSSL 3.0's
- * X509_verify_cert (X509_V_FLAG_X509_STRICT, X509_V_FLAG_PARTIAL_CHAIN, purpose
- * sslclient) on the same chain. The input is a leaf's tbsCertificate; the harness signs
- * it with the fixture CA's key, so mutations reach every check past the signature.
+ * X509_verify_cert (X509_V_FLAG_PARTIAL_CHAIN, purpose sslclient) on the same chain,
+ * twice: Vouch's strict mode against OpenSSL's X509_V_FLAG_X509_STRICT, and Vouch's
+ * default mode (profile rules warn) against OpenSSL's default mode. The input is a
+ * leaf's tbsCertificate; the harness signs it with the fixture CA's key, so mutations
+ * reach every check past the signature.
  *
  * Rules: Vouch must never accept what OpenSSL refuses. Where Vouch refuses what OpenSSL
  * accepts, the refusal must be one of our deliberate, documented strictnesses:
  *  - stricter DER (non-minimal encodings, explicit v1, time forms) and unreadable input;
  *  - RSA keys under 2048 bits, SHA-1/MD5, unsupported key or signature types;
  *  - issuer names compared byte for byte (OpenSSL compares canonical forms);
- *  - RFC 5280 MUSTs OpenSSL lets pass: serial numbers positive and at most 20 octets,
- *    subjectAltName dNSNames and rfc822Names of valid syntax, nameConstraints only in
- *    CAs, policyConstraints critical, authorityInfoAccess never critical. */
+ *  - negative serial numbers (both modes), authorityInfoAccess never critical;
+ *  - in strict mode only, RFC 5280 MUSTs OpenSSL lets pass even in its strict mode:
+ *    serial numbers positive and at most 20 octets, subjectAltName dNSNames and
+ *    rfc822Names of valid syntax, nameConstraints only in CAs, policyConstraints
+ *    critical. */
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -51,6 +55,44 @@ static size_t put_len(uint8_t *p, size_t n) {
     p[0] = 0x83; p[1] = (uint8_t)(n >> 16); p[2] = (uint8_t)(n >> 8); p[3] = (uint8_t)n; return 4;
 }
 
+/* OpenSSL's decision: 0 accepted, its error code, or -1 when it cannot parse the chain. */
+static int openssl_verify(const uint8_t *cert, size_t certlen, int strict) {
+    int theirs = -1;
+    const unsigned char *q = cert;
+    X509 *x = d2i_X509(NULL, &q, (long)certlen);
+    if (x && q == cert + certlen) {
+        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        X509_STORE_CTX_init(ctx, store, x, NULL);
+        X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+        X509_VERIFY_PARAM_set_flags(param, (strict ? X509_V_FLAG_X509_STRICT : 0) | X509_V_FLAG_PARTIAL_CHAIN);
+        X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_CLIENT);
+        X509_VERIFY_PARAM_set_time(param, FUZZ_AT);
+        theirs = X509_verify_cert(ctx) == 1 ? 0 : X509_STORE_CTX_get_error(ctx);
+        X509_STORE_CTX_free(ctx);
+    }
+    X509_free(x);
+    ERR_clear_error();
+    return theirs;
+}
+
+/* Whether a refusal of what OpenSSL accepts is one of the strictnesses listed above. */
+static int deliberate(int ours, const char *detail, int strict) {
+    switch (ours) {
+    case VOUCH_E_DER: case VOUCH_E_PEM: case VOUCH_E_WEAK_KEY: case VOUCH_E_WEAK_ALGORITHM:
+    case VOUCH_E_UNSUPPORTED_KEY: case VOUCH_E_UNKNOWN_ISSUER:
+        return 1;
+    case VOUCH_E_MALFORMED_CERT:
+        if (strstr(detail, "serialNumber is negative")) return 1;
+        return strict && (strstr(detail, "serialNumber") || strstr(detail, "subjectAltName") ||
+                          strstr(detail, "nameConstraints in a certificate that is not a CA") ||
+                          strstr(detail, "policyConstraints must be critical"));
+    case VOUCH_E_CRITICAL_EXTENSION:
+        return strstr(detail, "1.3.6.1.5.5.7.1.1") != NULL; /* authorityInfoAccess */
+    default:
+        return 0;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *tbs, size_t size) {
     if (!ts) init();
     if (size < 2 || size > 60000) return 0;
@@ -72,52 +114,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *tbs, size_t size) {
     memcpy(p, sig, siglen), p += siglen;
     size_t certlen = (size_t)(p - cert);
 
-    vouch_verification *v = NULL;
-    int ours = vouch_verify(ts, VOUCH_PURPOSE_CLIENT_AUTH, NULL, 0, cert, certlen, NULL, 0, FUZZ_AT, &v);
-
-    int theirs = -1;
-    const unsigned char *q = cert;
-    X509 *x = d2i_X509(NULL, &q, (long)certlen);
-    if (x && q == cert + certlen) {
-        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-        X509_STORE_CTX_init(ctx, store, x, NULL);
-        X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN);
-        X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_CLIENT);
-        X509_VERIFY_PARAM_set_time(param, FUZZ_AT);
-        theirs = X509_verify_cert(ctx) == 1 ? 0 : X509_STORE_CTX_get_error(ctx);
-        X509_STORE_CTX_free(ctx);
-    }
-    X509_free(x);
-    ERR_clear_error();
-
-    if (ours == 0 && theirs != 0) {
-        fprintf(stderr, "Vouch accepted a chain OpenSSL refuses (OpenSSL: %s)\n",
-                theirs < 0 ? "cannot parse" : X509_verify_cert_error_string(theirs));
-        abort();
-    }
-    if (ours != 0 && theirs == 0) {
-        const vouch_diag *d = vouch_verification_diag(v);
-        switch (ours) {
-        case VOUCH_E_DER: case VOUCH_E_PEM: case VOUCH_E_WEAK_KEY: case VOUCH_E_WEAK_ALGORITHM:
-        case VOUCH_E_UNSUPPORTED_KEY: case VOUCH_E_UNKNOWN_ISSUER:
-            break; /* deliberate strictness, see the header comment */
-        case VOUCH_E_MALFORMED_CERT:
-            if (strstr(d->detail, "serialNumber") || strstr(d->detail, "subjectAltName") ||
-                strstr(d->detail, "nameConstraints in a certificate that is not a CA") ||
-                strstr(d->detail, "policyConstraints must be critical"))
-                break;
-            goto unexpected;
-        case VOUCH_E_CRITICAL_EXTENSION:
-            if (strstr(d->detail, "1.3.6.1.5.5.7.1.1")) break; /* authorityInfoAccess */
-            goto unexpected;
-        default:
-        unexpected:
-            fprintf(stderr, "Vouch refused a chain OpenSSL accepts: %s: %s\n", vouch_status_code(ours), d->detail);
+    for (int strict = 0; strict < 2; strict++) {
+        vouch_verification *v = NULL;
+        int ours = vouch_verify(ts, VOUCH_PURPOSE_CLIENT_AUTH, strict ? VOUCH_VERIFY_STRICT : 0, NULL, 0, cert, certlen, NULL, 0,
+                                FUZZ_AT, &v);
+        int theirs = openssl_verify(cert, certlen, strict);
+        if (ours == 0 && theirs != 0) {
+            fprintf(stderr, "Vouch (%s) accepted a chain OpenSSL refuses (OpenSSL: %s)\n", strict ? "strict" : "default",
+                    theirs < 0 ? "cannot parse" : X509_verify_cert_error_string(theirs));
             abort();
         }
+        if (ours != 0 && theirs == 0 && !deliberate(ours, vouch_verification_diag(v)->detail, strict)) {
+            fprintf(stderr, "Vouch (%s) refused a chain OpenSSL accepts: %s: %s\n", strict ? "strict" : "default",
+                    vouch_status_code(ours), vouch_verification_diag(v)->detail);
+            abort();
+        }
+        vouch_verification_free(v);
     }
-    vouch_verification_free(v);
     free(cert);
     return 0;
 }

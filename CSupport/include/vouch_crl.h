@@ -18,17 +18,29 @@ extern "C" {
 
 typedef struct vouch_crl vouch_crl;
 
-/* Loads one CRL (PEM "X509 CRL" block or DER). When `ts` is non-NULL the CRL's issuer
- * must be in it and the signature must verify; when NULL the signature is not checked
- * (for inspection only: vouch_verify refuses such a CRL). The caller frees *out with
- * vouch_crl_free. Delta CRLs, indirect CRLs and unknown critical extensions are
- * refused. */
-int vouch_crl_load(const vouch_truststore *ts, const uint8_t *data, size_t len, vouch_crl **out,
+typedef enum {
+    /* A CRL whose issuer is not an anchor of `ts` (or any CRL, when ts is NULL) loads as
+     * deferred: vouch_verify checks its signature against the issuer certificate a
+     * verified path presents (an intermediate), and until it verifies it revokes nothing. */
+    VOUCH_CRL_DEFER_ISSUER = 1u << 0,
+} vouch_crl_flags;
+
+/* Loads one CRL (PEM "X509 CRL" block or DER). When `ts` is non-NULL and holds an anchor
+ * with the CRL's issuer name, the signature must verify under it (and its keyUsage, if
+ * present, allow cRLSign). An issuer `ts` does not hold is refused, unless `flags` has
+ * VOUCH_CRL_DEFER_ISSUER. When `ts` is NULL without that flag, the signature is not
+ * checked (for inspection only: vouch_verify refuses such a CRL). SHA-1 and unknown
+ * signature algorithms, delta CRLs, indirect CRLs and unknown critical extensions are
+ * refused. The caller frees *out with vouch_crl_free. */
+int vouch_crl_load(const vouch_truststore *ts, unsigned flags, const uint8_t *data, size_t len, vouch_crl **out,
                    vouch_diag *diag);
 void vouch_crl_free(vouch_crl *crl);
 
 size_t vouch_crl_count(const vouch_crl *crl);          /* distinct serial numbers */
-int vouch_crl_signature_checked(const vouch_crl *crl); /* 1 when loaded against a store */
+int vouch_crl_signature_checked(const vouch_crl *crl); /* 1 when verified against a store at load */
+int vouch_crl_is_deferred(const vouch_crl *crl);       /* 1 when its check waits for a presented issuer */
+/* How many distinct issuer certificates a deferred CRL has verified under so far. */
+size_t vouch_crl_verified_issuers(const vouch_crl *crl);
 int64_t vouch_crl_this_update(const vouch_crl *crl);   /* Unix seconds */
 int64_t vouch_crl_next_update(const vouch_crl *crl);   /* Unix seconds; 0 when absent */
 size_t vouch_crl_memory(const vouch_crl *crl);         /* bytes held by the revocation set */

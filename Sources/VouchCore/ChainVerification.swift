@@ -26,6 +26,15 @@ public final class ChainVerification: @unchecked Sendable {
         return VouchError(diag.pointee, status: status)
     }
 
+    /// What the accepted path breaks without being refused: RFC 5280 profile rules (not
+    /// in strict mode) and CRLs whose signature could not be checked (they revoke nothing).
+    public var warnings: [VerificationWarning] {
+        guard let raw, status == 0 else { return [] }
+        return (0..<vouch_verification_warning_count(raw)).compactMap { i in
+            vouch_verification_warning(raw, i).map { VerificationWarning(VouchError($0.pointee, status: $0.pointee.status)) }
+        }
+    }
+
     /// The names the accepted leaf gives for its subject (nil when refused).
     public var leafNames: CertificateNames? {
         guard let raw, status == 0 else { return nil }
@@ -46,4 +55,21 @@ public final class ChainVerification: @unchecked Sendable {
             return CertificateSummary(der: UnsafeBufferPointer(start: der, count: len), isAnchor: anchor != 0)
         }
     }
+}
+
+/// A rule an accepted chain breaks without being refused, in words a person can act on.
+public struct VerificationWarning: Sendable, Equatable, CustomStringConvertible {
+    /// `malformed_certificate` for a profile rule, `crl_signature` for a CRL that revokes nothing.
+    public let code: String
+    public let message: String
+    /// Which path certificate it is about (0 = leaf), when it is about one.
+    public let certificateIndex: Int?
+
+    init(_ e: VouchError) {
+        code = e.code
+        message = e.message
+        certificateIndex = e.certificateIndex
+    }
+
+    public var description: String { message }
 }

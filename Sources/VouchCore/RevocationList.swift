@@ -8,12 +8,16 @@ import Foundation
 public final class RevocationList: @unchecked Sendable {
     let raw: OpaquePointer
 
-    /// Loads one CRL (PEM "X509 CRL" block or DER). With `trustStore`, its issuer must be
-    /// there and its signature must verify; without, nothing is checked (inspection).
-    public init(data: some DataProtocol, trustStore: TrustStore?) throws {
+    /// Loads one CRL (PEM "X509 CRL" block or DER). With `trustStore`, an issuer there must
+    /// have signed it. An issuer not there is refused, unless `deferUnknownIssuer`: then the
+    /// CRL's signature is checked at verification against the issuer certificate the
+    /// verified path presents (an intermediate), and until it verifies it revokes nothing.
+    /// Without a store and without deferral nothing is checked (inspection only).
+    public init(data: some DataProtocol, trustStore: TrustStore?, deferUnknownIssuer: Bool = false) throws {
         var out: OpaquePointer?
+        let flags = deferUnknownIssuer ? UInt32(VOUCH_CRL_DEFER_ISSUER.rawValue) : 0
         func load(_ b: UnsafeBufferPointer<UInt8>, _ diag: UnsafeMutablePointer<vouch_diag>) -> Int32 {
-            withExtendedLifetime(trustStore) { vouch_crl_load(trustStore?.raw, b.baseAddress, b.count, &out, diag) }
+            withExtendedLifetime(trustStore) { vouch_crl_load(trustStore?.raw, flags, b.baseAddress, b.count, &out, diag) }
         }
         try checked { diag in
             // a CRL can be tens of megabytes: read it in place when it is contiguous
@@ -27,7 +31,12 @@ public final class RevocationList: @unchecked Sendable {
 
     /// Distinct revoked serial numbers.
     public var count: Int { vouch_crl_count(raw) }
+    /// The signature verified against a trust store when the CRL was loaded.
     public var signatureChecked: Bool { vouch_crl_signature_checked(raw) != 0 }
+    /// The signature waits for an issuer certificate a verified chain presents.
+    public var isDeferred: Bool { vouch_crl_is_deferred(raw) != 0 }
+    /// How many distinct issuer certificates a deferred CRL has verified under so far.
+    public var verifiedIssuers: Int { vouch_crl_verified_issuers(raw) }
     public var thisUpdate: Date { Date(timeIntervalSince1970: TimeInterval(vouch_crl_this_update(raw))) }
     public var nextUpdate: Date? {
         let t = vouch_crl_next_update(raw)

@@ -38,9 +38,11 @@ public final class TrustStore: @unchecked Sendable {
 
     /// Verifies a presented chain (leaf first, then intermediates; PEM or DER) for TLS
     /// client authentication (or `purpose`) at `time`, with revocation from `crls`.
+    /// RFC 5280 profile rules that Go's crypto/x509 does not enforce come back as
+    /// `warnings` on an accepted chain; `strict` makes them refusals.
     public func verify(
         chain: some DataProtocol, untrusted: some DataProtocol = [UInt8](),
-        crls: [RevocationList] = [], at time: Date = Date(), purpose: Purpose = .clientAuth
+        crls: [RevocationList] = [], at time: Date = Date(), purpose: Purpose = .clientAuth, strict: Bool = false
     ) -> ChainVerification {
         let chainBytes = Array(chain), extra = Array(untrusted)
         let at = Int64(time.timeIntervalSince1970.rounded(.down))
@@ -51,7 +53,7 @@ public final class TrustStore: @unchecked Sendable {
                 extra.withUnsafeBufferPointer { u in
                     pointers.withUnsafeBufferPointer { p in
                         vouch_verify(
-                            raw, purpose.c, p.baseAddress, p.count, c.baseAddress, c.count, u.baseAddress, u.count, at, &out)
+                            raw, purpose.c, strict ? UInt32(VOUCH_VERIFY_STRICT.rawValue) : 0, p.baseAddress, p.count, c.baseAddress, c.count, u.baseAddress, u.count, at, &out)
                     }
                 }
             }

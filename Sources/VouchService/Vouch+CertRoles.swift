@@ -20,6 +20,7 @@ public struct CertRoleInput: Sendable {
     public var numUses: Int?
     public var boundCIDRs: [String]?
     public var tokenType: String?
+    public var strict: Bool?
 
     public init() {}
 }
@@ -80,6 +81,7 @@ extension Vouch {
             }
             role.tokenType = v.isEmpty ? "default" : v
         }
+        if let v = input.strict { role.strict = v }
         if role.token.ttl > role.token.maxTTL {
             throw ServiceError.badRequest("invalid_ttl", "ttl should be shorter than max_ttl")
         }
@@ -106,23 +108,23 @@ extension Vouch {
 
     // MARK: CRLs
 
-    /// Stores a named CRL (PEM or DER) after checking its signature against a configured
-    /// CA; it applies to every TLS certificate login from then on.
+    /// Stores a named CRL (PEM or DER); it applies to every TLS certificate login from then
+    /// on. Issued by a configured CA, its signature is checked now. Issued by anyone else
+    /// (typically an intermediate that the client presents), it is stored unverified: a
+    /// login checks it against the verified intermediate of its chain, and until it
+    /// verifies there it revokes nothing (reads say so).
     public func putCRL(_ name: String, _ data: [UInt8], remote: String?) throws {
         let n = try Self.roleName(name)
         guard data.count <= 64 * 1024 * 1024 else { throw ServiceError(.tooLarge, "crl_too_large", "a CRL is at most 64 MiB") }
-        guard let all = current.allCAs else {
-            throw ServiceError.badRequest("crl_issuer_unknown", "configure the CA that issued this CRL before pushing it")
-        }
         let blocks = RevocationList.split(data)
         guard blocks.count == 1 else {
             throw ServiceError.badRequest("invalid_crl", "one CRL per name (\(blocks.count) were given)")
         }
         do {
-            _ = try RevocationList(data: blocks[0], trustStore: all)
+            _ = try RevocationList(data: blocks[0], trustStore: current.allCAs, deferUnknownIssuer: true)
         } catch let e as VouchError {
             adminEvent("write-crl", subject: n, remote: remote, outcome: "failed", reason: e.message)
-            throw ServiceError.badRequest(e.code == "crl_issuer_unknown" ? e.code : "invalid_crl", e.message)
+            throw ServiceError.badRequest("invalid_crl", e.message)
         }
         try change { try store.putCRL(name: n, data: blocks[0]) }
         adminEvent("write-crl", subject: n, remote: remote)
@@ -167,7 +169,7 @@ extension Vouch {
         let at = Date(timeIntervalSince1970: TimeInterval(now()))
         var reasons: [String] = []
         for r in roles {
-            let v = r.store.verify(chain: chain, crls: snap.crlList, at: at)
+            let v = r.store.verify(chain: chain, crls: snap.crlList, at: at, strict: r.role.strict)
             if let refusal = v.refusal {
                 if refusal.isInputError {
                     throw refuse(refusal.code, refusal.message, message: "the client certificate is unreadable: \(refusal.code)")
@@ -191,9 +193,10 @@ extension Vouch {
             let login = try issue(
                 subject: "cert/\(r.role.name)", method: "cert", displayName: "cert-\(r.role.displayName)",
                 policies: r.role.policies, metadata: metadata, settings: r.role.token, identityId: nil)
+            var extra = ["common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber]
+            if case let w = v.warnings, !w.isEmpty { extra["warnings"] = w.map(\.message).joined(separator: "; ") }
             audit.record(.init(type: "login", action: "cert", outcome: "allowed", remote: remote, subject: r.role.name,
-                               accessor: login.record.accessor,
-                               extra: ["common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber]))
+                               accessor: login.record.accessor, extra: extra))
             metrics.increment("vouch_logins_total", [("method", "cert"), ("outcome", "allowed")])
             return CertLoginResult(login: login, role: r.role, names: names)
         }

@@ -17,6 +17,7 @@ public struct TLSCertAuthInput: Sendable {
     public var accessTokenMaxTTL: Int?
     public var accessTokenNumUsesLimit: Int?
     public var accessTokenTrustedIps: [String]?
+    public var strict: Bool?
 
     public init() {}
 }
@@ -108,6 +109,7 @@ extension Vouch {
         if let v = input.accessTokenMaxTTL { config.token.maxTTL = v }
         if let v = input.accessTokenNumUsesLimit { config.token.numUsesLimit = v }
         if let v = input.accessTokenTrustedIps { config.token.trustedIPs = try v.map(CIDR.init) }
+        if let v = input.strict { config.strict = v }
         try config.token.validate(names: ("accessTokenTTL", "accessTokenMaxTTL", "accessTokenNumUsesLimit", "accessTokenTrustedIps"))
     }
 
@@ -137,7 +139,8 @@ extension Vouch {
         guard CIDR.anyContains(auth.config.token.trustedIPs, remote) else {
             throw refuse("ip_not_trusted", "\(remote) is not among the trusted IPs", .forbidden, message: "address not trusted")
         }
-        let v = auth.store.verify(chain: chain, crls: snap.crlList, at: Date(timeIntervalSince1970: TimeInterval(now())))
+        let v = auth.store.verify(chain: chain, crls: snap.crlList, at: Date(timeIntervalSince1970: TimeInterval(now())),
+                                  strict: auth.config.strict)
         if let r = v.refusal {
             if r.isInputError { throw refuse(r.code, r.message, .badRequest, message: "the client certificate is unreadable: \(r.code)") }
             throw refuse(r.code, r.message)
@@ -150,9 +153,10 @@ extension Vouch {
             metadata: ["identityName": identity.name, "role": identity.role, "common_name": names.commonNames.first ?? "",
                        "serial_number": names.serialNumber],
             settings: auth.config.token, identityId: identityId)
+        var extra = ["common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber]
+        if case let w = v.warnings, !w.isEmpty { extra["warnings"] = w.map(\.message).joined(separator: "; ") }
         audit.record(.init(type: "login", action: "tls-cert-auth", outcome: "allowed", remote: remote, subject: identityId,
-                           accessor: result.record.accessor,
-                           extra: ["common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber]))
+                           accessor: result.record.accessor, extra: extra))
         metrics.increment("vouch_logins_total", [("method", "tls-cert-auth"), ("outcome", "allowed")])
         return result
     }

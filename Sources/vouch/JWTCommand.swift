@@ -32,7 +32,11 @@ struct JWTCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a token against a JWK Set and check its claims, as a login would.",
-            discussion: "Exits 0 and prints the verified claims, 1 when refused (printing the reason), 2 for unusable input.")
+            discussion: """
+                Exits 0 and prints the verified claims, 1 when the token is refused (printing the reason; \
+                a token that cannot be read is refused), 2 when the operator's own inputs are unusable \
+                (the JWK Set or PEM keys, a flag).
+                """)
 
         @Option(help: "JWK Set (JSON), or PEM public keys, to verify with.")
         var jwks: String
@@ -75,10 +79,6 @@ struct JWTCommand: ParsableCommand {
                 let v = try keys.verify(try JWTCommand.token(token), policy: policy, at: when)
                 print(JWTCommand.text(v.claims))
             } catch let e as VouchError {
-                if e.isInputError || ["malformed_token", "input_too_large"].contains(e.code) {
-                    warn("error (\(e.code)): \(e.message)")
-                    throw ExitCode(2)
-                }
                 print("REFUSED (\(e.code)): \(e.message)")
                 throw ExitCode(1)
             }
@@ -87,7 +87,8 @@ struct JWTCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decode a token's header and claims WITHOUT verifying anything.")
+            abstract: "Decode a token's header and claims WITHOUT verifying anything.",
+            discussion: "Exits 0 when the token decodes, 1 when it is not a readable compact JWS.")
 
         @Argument(help: "The token, or - to read it from standard input.")
         var token: String
@@ -99,8 +100,8 @@ struct JWTCommand: ParsableCommand {
                 print("header:  \(JWTCommand.text(header))")
                 print("claims:  \(payload.map(JWTCommand.text) ?? "(not a JSON object)")")
             } catch let e as VouchError {
-                warn("error (\(e.code)): \(e.message)")
-                throw ExitCode(2)
+                print("REFUSED (\(e.code)): \(e.message)")
+                throw ExitCode(1)
             }
         }
     }

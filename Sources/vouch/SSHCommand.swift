@@ -214,14 +214,15 @@ struct SSHCommand: ParsableCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a certificate's fields as `ssh-keygen -L` does (after checking its signature).",
-            discussion: "Every certificate line of the file is listed; comments and blank lines are skipped, and a line that is not a good certificate is reported on standard error. Exit 2 when no line is a good certificate.")
+            discussion: "Every certificate line of the file is listed; comments and blank lines are skipped, and a line that is not a good certificate is reported on standard error. Exits 1 when no line is a good certificate, 2 when the file cannot be read.")
 
         @Argument(help: "The certificate file (-cert.pub lines), or - for standard input.")
         var certificate: String
 
         /// As ssh-keygen -L: every certificate line of the file (comments and blank lines
         /// skipped), headed "FILE:" for a first line and "FILE:N:" otherwise; a line that is
-        /// not a good certificate is reported and skipped. Exit 2 when none is.
+        /// not a good certificate is reported and skipped. Exit 1 when none is: the
+        /// certificate is what is judged, and a malformed one is refused.
         func run() throws {
             let stdin = certificate == "-"
             let name = stdin ? "(stdin)" : certificate
@@ -240,9 +241,12 @@ struct SSHCommand: ParsableCommand {
                 }
             }
             if shown == 0 {
-                if let lastError { throw SSHCommand.fail(lastError, "certificate \(certificate)") }
-                warn("error (empty_input): \(certificate) holds no certificate")
-                throw ExitCode(2)
+                if let lastError {
+                    warn("REFUSED (\(lastError.code)): certificate \(certificate): \(lastError.message)")
+                } else {
+                    warn("REFUSED (empty_input): \(certificate) holds no certificate")
+                }
+                throw ExitCode(1)
             }
         }
     }

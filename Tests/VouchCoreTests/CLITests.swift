@@ -43,18 +43,28 @@ final class CLITests: XCTestCase {
 
         try pki.revoke(leaf, by: int)
         let crl = try pki.write(try pki.crl(of: int) + (try pki.crl(of: root)), "both.crl")
-        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath + "", "--untrusted", int.certPath, "--crl", crl, leaf.certPath])
-        XCTAssertEqual(rc, 2, "the intermediate's CRL cannot be checked against a bundle without it")
+        // the usual PKI: the root trusted, the intermediate presented, and its CRL checked against it
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", int.certPath, "--crl", crl, leaf.certPath])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("REFUSED (revoked)"), out)
         let bundle = try pki.write(root.pem + int.pem, "bundle.pem")
         (rc, out, _) = try vouch(["cert", "verify", "--ca", bundle, "--crl", crl, leaf.certPath])
         XCTAssertEqual(rc, 1)
         XCTAssertTrue(out.contains("REFUSED (revoked)"), out)
 
         var err: String
-        (rc, _, err) = try vouch(["cert", "verify", "--ca", root.certPath, leaf.keyPath])
-        XCTAssertEqual(rc, 2)
-        XCTAssertTrue(err.contains("wrong_pem_block"), err)
-        XCTAssertFalse(err.contains("PRIVATE KEY-----"), "never echo key material")
+        // the leaf is what is judged: unreadable, it is refused (1), not an operator error (2)
+        (rc, out, err) = try vouch(["cert", "verify", "--ca", root.certPath, leaf.keyPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (wrong_pem_block)"), out)
+        XCTAssertFalse((out + err).contains("PRIVATE KEY-----"), "never echo key material")
+        let garbage = try pki.write(Data("not a certificate".utf8), "garbage.pem")
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", garbage, leaf.certPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (malformed_pem)"), out)
+        (rc, _, err) = try vouch(["cert", "verify", "--ca", root.certPath, "--crl", garbage, leaf.certPath])
+        XCTAssertEqual(rc, 2, "a CRL file is the operator's own input")
+        XCTAssertTrue(err.contains("malformed_pem"), err)
         (rc, _, err) = try vouch(["cert", "verify", "--ca", "/nonexistent", leaf.certPath])
         XCTAssertEqual(rc, 2)
         XCTAssertTrue(err.contains("/nonexistent"), err)
@@ -63,6 +73,25 @@ final class CLITests: XCTestCase {
         (rc, _, err) = try vouch(["cert", "verify", "--ca", empty, leaf.certPath])
         XCTAssertEqual(rc, 2)
         XCTAssertTrue(err.contains("empty_input"), err)
+    }
+
+    func testCertVerifyWarnsOnProfileRulesAndStrictRefuses() throws {
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root, profile: .caNotCritical)
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        var (rc, out, err) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", int.certPath, leaf.certPath])
+        XCTAssertEqual(rc, 0, out + err)
+        XCTAssertTrue(out.hasPrefix("OK: accepted"), out)
+        XCTAssertTrue(out.contains("WARNING (malformed_certificate): intermediate certificate 1 (CN=int): basicConstraints of a CA must be critical"), out)
+        (rc, out, _) = try vouch(["cert", "verify", "--strict", "--ca", root.certPath, "--untrusted", int.certPath, leaf.certPath])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (malformed_certificate)"), out)
+        // a CRL that applies to nothing in the path is said to be unused
+        let stranger = try pki.make("stranger")
+        let unrelated = try pki.write(try pki.crl(of: stranger), "stranger.crl")
+        (rc, out, _) = try vouch(["cert", "verify", "--ca", root.certPath, "--untrusted", int.certPath, "--crl", unrelated, leaf.certPath])
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(out.contains("WARNING (crl_not_applicable)") && out.contains("CN=stranger"), out)
     }
 
     func testCRLInspect() throws {
@@ -105,9 +134,9 @@ final class CLITests: XCTestCase {
         (rc, out, _) = try vouch(["jwt", "verify", "--jwks", jwks, "--at", later, token])
         XCTAssertEqual(rc, 1)
         XCTAssertTrue(out.contains("REFUSED (token_expired)"), out)
-        (rc, _, err) = try vouch(["jwt", "verify", "--jwks", jwks, "not-a-token"])
-        XCTAssertEqual(rc, 2)
-        XCTAssertTrue(err.contains("malformed_token"), err)
+        (rc, out, _) = try vouch(["jwt", "verify", "--jwks", jwks, "not-a-token"])
+        XCTAssertEqual(rc, 1, "the token is what is judged")
+        XCTAssertTrue(out.contains("REFUSED (malformed_token)"), out)
         (rc, _, err) = try vouch(["jwt", "verify", "--jwks", leafKeyless(), token])
         XCTAssertEqual(rc, 2)
         // PEM public keys work as a key set too
@@ -117,8 +146,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(rc, 0)
         XCTAssertTrue(out.hasPrefix("UNVERIFIED"), out)
         XCTAssertTrue(out.contains(#""alg":"ES384""#), out)
-        (rc, _, _) = try vouch(["jwt", "inspect", "a.b"])
-        XCTAssertEqual(rc, 2)
+        (rc, out, _) = try vouch(["jwt", "inspect", "a.b"])
+        XCTAssertEqual(rc, 1)
+        XCTAssertTrue(out.contains("REFUSED (malformed_token)"), out)
     }
 
     /// A file that is no key set at all.

@@ -184,16 +184,61 @@ final class ChainVerificationTests: XCTestCase {
         assertRefused(try store(root).verify(chain: leaf.pem), "key_usage", index: 0)
     }
 
-    func testStrictRulesForCAs() throws {
+    func testProfileRulesForCAsWarnAndRefuseUnderStrict() throws {
         let root = try pki.make("root")
         let notCritical = try pki.make("int", issuer: root, profile: .caNotCritical)
         let leaf = try pki.make("leaf", issuer: notCritical, profile: .client)
-        assertRefused(try store(root).verify(chain: leaf.pem + notCritical.pem), "malformed_certificate", index: 1,
+        var v = try store(root).verify(chain: leaf.pem + notCritical.pem)
+        XCTAssertTrue(v.isAccepted, v.refusal?.message ?? "")
+        XCTAssertEqual(v.warnings.map(\.certificateIndex), [1])
+        XCTAssertTrue(v.warnings[0].message.contains("intermediate certificate 1 (CN=int): basicConstraints of a CA must be critical"),
+                      v.warnings[0].message)
+        assertRefused(try store(root).verify(chain: leaf.pem + notCritical.pem, strict: true), "malformed_certificate", index: 1,
                       mentions: "critical")
         let noKU = try pki.make("int2", issuer: root, profile: .caNoKU)
         let leaf2 = try pki.make("leaf2", issuer: noKU, profile: .client)
-        assertRefused(try store(root).verify(chain: leaf2.pem + noKU.pem), "malformed_certificate", index: 1,
+        v = try store(root).verify(chain: leaf2.pem + noKU.pem)
+        XCTAssertTrue(v.isAccepted, v.refusal?.message ?? "")
+        XCTAssertTrue(v.warnings.contains { $0.message.contains("must carry keyUsage") }, "\(v.warnings)")
+        assertRefused(try store(root).verify(chain: leaf2.pem + noKU.pem, strict: true), "malformed_certificate", index: 1,
                       mentions: "keyUsage")
+        // the security rules stay refusals in the default mode: a CA whose keyUsage lacks keyCertSign
+        let noSign = try pki.make("int3", issuer: root, extensions: "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,cRLSign")
+        let leaf3 = try pki.make("leaf3", issuer: noSign, profile: .client)
+        assertRefused(try store(root).verify(chain: leaf3.pem + noSign.pem), "key_usage", index: 1, mentions: "keyCertSign")
+        // a chain that breaks no rule carries no warning
+        let int = try pki.make("int4", issuer: root)
+        let leaf4 = try pki.make("leaf4", issuer: int, profile: .client)
+        v = try store(root).verify(chain: leaf4.pem + int.pem, strict: true)
+        XCTAssertTrue(v.isAccepted)
+        XCTAssertEqual(v.warnings, [])
+    }
+
+    func testPythonCryptographyPlainBuilderChainsAreAcceptedWithWarnings() throws {
+        let plain = try PlainPKI(in: pki)
+        for (anchor, leaf, untrusted, warnings) in [
+            ("root", "client", "", ["leaf certificate 0 (CN=plain-client): missing authorityKeyIdentifier",
+                                     "trusted CA certificate 1 (CN=plain-root): a CA certificate must carry keyUsage",
+                                     "trusted CA certificate 1 (CN=plain-root): a CA certificate must carry subjectKeyIdentifier"]),
+            ("root-nc", "client-nc", "", ["leaf certificate 0 (CN=plain-client): missing authorityKeyIdentifier",
+                                          "trusted CA certificate 1 (CN=plain-root-nc): basicConstraints of a CA must be critical",
+                                          "trusted CA certificate 1 (CN=plain-root-nc): a CA certificate must carry keyUsage",
+                                          "trusted CA certificate 1 (CN=plain-root-nc): a CA certificate must carry subjectKeyIdentifier"]),
+            ("root", "client-inter", "inter", ["leaf certificate 0 (CN=plain-client): missing authorityKeyIdentifier",
+                                               "intermediate certificate 1 (CN=plain-inter): a CA certificate must carry keyUsage",
+                                               "intermediate certificate 1 (CN=plain-inter): missing authorityKeyIdentifier",
+                                               "intermediate certificate 1 (CN=plain-inter): a CA certificate must carry subjectKeyIdentifier",
+                                               "trusted CA certificate 2 (CN=plain-root): a CA certificate must carry keyUsage",
+                                               "trusted CA certificate 2 (CN=plain-root): a CA certificate must carry subjectKeyIdentifier"]),
+        ] {
+            let ts = try TrustStore(pem: try plain.pem(anchor))
+            let extra = untrusted.isEmpty ? Data() : try plain.pem(untrusted)
+            let v = ts.verify(chain: try plain.pem(leaf), untrusted: extra)
+            XCTAssertTrue(v.isAccepted, "\(leaf): \(v.refusal?.message ?? "")")
+            XCTAssertEqual(v.warnings.map(\.message), warnings)
+            let strict = ts.verify(chain: try plain.pem(leaf), untrusted: extra, strict: true)
+            XCTAssertEqual(strict.refusal?.code, "malformed_certificate", leaf)
+        }
     }
 
     func testWeakRSAKeyAndSHA1AreRefused() throws {
@@ -273,6 +318,71 @@ final class ChainVerificationTests: XCTestCase {
             let crl = try RevocationList(data: try pki.crl(of: root), trustStore: ts)
             assertRefused(ts.verify(chain: leaf.pem, crls: [crl]), "revoked", index: 0)
         }
+    }
+
+    // MARK: CRLs from intermediates (the issuer is not a trust anchor)
+
+    func testCRLFromThePresentedIntermediateRevokesForEveryKeyType() throws {
+        // Ed25519 keeps the CRL's bytes for the later check, the others their hash
+        for key in [KeyType.rsa2048, .p256, .p384, .ed25519] {
+            let root = try pki.make("root-\(key)", key: key)
+            let int = try pki.make("int-\(key)", key: key, issuer: root)
+            let revoked = try pki.make("revoked-\(key)", key: key, issuer: int, profile: .client)
+            let good = try pki.make("good-\(key)", key: key, issuer: int, profile: .client)
+            try pki.revoke(revoked, by: int)
+            let ts = try store(root)
+            let data = try pki.crl(of: int)
+            XCTAssertThrowsError(try RevocationList(data: data, trustStore: ts)) {
+                XCTAssertEqual(($0 as? VouchError)?.code, "crl_issuer_unknown", "without deferral, as before")
+            }
+            let crl = try RevocationList(data: data, trustStore: ts, deferUnknownIssuer: true)
+            XCTAssertTrue(crl.isDeferred)
+            XCTAssertFalse(crl.signatureChecked)
+            XCTAssertEqual(crl.verifiedIssuers, 0)
+            assertRefused(ts.verify(chain: revoked.pem + int.pem, crls: [crl]), "revoked", index: 0)
+            XCTAssertEqual(crl.verifiedIssuers, 1, "\(key): checked against the presented intermediate, and remembered")
+            let v = ts.verify(chain: good.pem, untrusted: int.pem, crls: [crl])
+            XCTAssertTrue(v.isAccepted, "\(key): \(v.refusal?.message ?? "")")
+            XCTAssertEqual(v.warnings, [])
+            XCTAssertEqual(crl.verifiedIssuers, 1)
+        }
+    }
+
+    func testDeferredCRLThatDoesNotVerifyRevokesNothingAndSaysSo() throws {
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root)
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        // another key under the intermediate's name revokes the leaf: its CRL must not count
+        let impostor = try pki.make("imp", subject: "/CN=int")
+        try pki.revoke(leaf, by: impostor)
+        let ts = try store(root)
+        let forged = try RevocationList(data: try pki.crl(of: impostor), trustStore: ts, deferUnknownIssuer: true)
+        let v = ts.verify(chain: leaf.pem + int.pem, crls: [forged])
+        XCTAssertTrue(v.isAccepted, v.refusal?.message ?? "")
+        XCTAssertEqual(v.warnings.map(\.code), ["crl_bad_signature"])
+        XCTAssertTrue(v.warnings[0].message.contains("revokes nothing"), v.warnings[0].message)
+        XCTAssertEqual(forged.verifiedIssuers, 0)
+        // an intermediate whose keyUsage does not allow cRLSign: its CRL does not count either
+        let noCRLSign = try pki.make("int2", issuer: root,
+                                     extensions: "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always")
+        let leaf2 = try pki.make("leaf2", issuer: noCRLSign, profile: .client)
+        try pki.revoke(leaf2, by: noCRLSign)
+        let crl2 = try RevocationList(data: try pki.crl(of: noCRLSign), trustStore: ts, deferUnknownIssuer: true)
+        let v2 = ts.verify(chain: leaf2.pem + noCRLSign.pem, crls: [crl2])
+        XCTAssertTrue(v2.isAccepted, v2.refusal?.message ?? "")
+        XCTAssertTrue(v2.warnings.first?.message.contains("cRLSign") ?? false, "\(v2.warnings)")
+        // strict mode does not change what an unverifiable CRL means
+        XCTAssertTrue(ts.verify(chain: leaf.pem + int.pem, crls: [forged], strict: true).isAccepted)
+    }
+
+    func testCRLWithoutStoreOrDeferralIsForInspectionOnly() throws {
+        let root = try pki.make("root")
+        let leaf = try pki.make("leaf", issuer: root, profile: .client)
+        let inspected = try RevocationList(data: try pki.crl(of: root), trustStore: nil)
+        XCTAssertFalse(inspected.signatureChecked || inspected.isDeferred)
+        let v = try store(root).verify(chain: leaf.pem, crls: [inspected])
+        XCTAssertEqual(v.refusal?.code, "invalid_argument", v.refusal?.message ?? "accepted")
+        XCTAssertTrue(v.refusal?.message.contains("inspection only") ?? false, v.refusal?.message ?? "")
     }
 
     // MARK: unusable input

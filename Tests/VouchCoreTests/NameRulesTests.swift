@@ -13,9 +13,24 @@ final class NameRulesTests: XCTestCase {
     static let caLines = ExtensionLines.ca
     static func clientLines(san: String) -> String { ExtensionLines.client(san: san) }
 
-    private func verify(_ leaf: Issued, under anchors: [Issued], untrusted: [Issued] = []) throws -> ChainVerification {
+    private func verify(_ leaf: Issued, under anchors: [Issued], untrusted: [Issued] = [], strict: Bool = false) throws
+        -> ChainVerification
+    {
         let store = try TrustStore(pem: anchors.reduce(Data()) { $0 + $1.pem })
-        return store.verify(chain: leaf.pem, untrusted: untrusted.reduce(Data()) { $0 + $1.pem })
+        return store.verify(chain: leaf.pem, untrusted: untrusted.reduce(Data()) { $0 + $1.pem }, strict: strict)
+    }
+
+    /// A profile rule: accepted with a warning that names it, refused in strict mode.
+    private func assertProfileRule(_ leaf: Issued, under anchors: [Issued], untrusted: [Issued] = [], mentions: String,
+                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let v = try verify(leaf, under: anchors, untrusted: untrusted)
+        XCTAssertTrue(v.isAccepted, "\(mentions): \(v.refusal?.message ?? "")", file: file, line: line)
+        XCTAssertTrue(v.warnings.contains { $0.message.contains(mentions) && $0.code == "malformed_certificate" },
+                      "warnings \(v.warnings) should mention \(mentions)", file: file, line: line)
+        let strict = try verify(leaf, under: anchors, untrusted: untrusted, strict: true)
+        XCTAssertEqual(strict.refusal?.code, "malformed_certificate", "\(mentions): strict", file: file, line: line)
+        XCTAssertTrue(strict.refusal?.message.contains(mentions) ?? false, strict.refusal?.message ?? "accepted", file: file,
+                      line: line)
     }
 
     private func client(_ name: String, san: String, issuer: Issued) throws -> Issued {
@@ -61,32 +76,37 @@ final class NameRulesTests: XCTestCase {
         XCTAssertEqual(try verify(othermail, under: [root], untrusted: [int]).refusal?.code, "name_constraints")
     }
 
-    func testInvalidSubjectNamesAreRefused() throws {
+    func testInvalidSubjectNamesWarnAndAreRefusedStrictlyOrUnderNameConstraints() throws {
         let root = try pki.make("root")
+        let ncRoot = try pki.make(
+            "ncroot", extensions: Self.caLines + "\nnameConstraints=critical,permitted;DNS:example.com,permitted;email:example.com")
         for (san, what) in [
             ("DNS:.example.com", "dNSName"), ("DNS:a..example.com", "dNSName"), ("DNS:-a.example.com", "dNSName"),
             ("DNS:1.2.3.4", "dNSName"), ("DNS:a.*.example.com", "dNSName"), ("DNS:exa mple.com", "dNSName"),
             ("email:invalid@address@example.com", "rfc822Name"), ("email:nobody", "rfc822Name"),
         ] {
             let leaf = try client("bad-\(UUID().uuidString.prefix(8))", san: san, issuer: root)
-            let v = try verify(leaf, under: [root])
-            XCTAssertEqual(v.refusal?.code, "malformed_certificate", "\(san): \(v.refusal?.message ?? "accepted")")
+            try assertProfileRule(leaf, under: [root], mentions: what)
+            // under name constraints a name that is not one cannot be judged: refused whatever the mode
+            let constrained = try client("badnc-\(UUID().uuidString.prefix(8))", san: san, issuer: ncRoot)
+            let v = try verify(constrained, under: [ncRoot])
+            XCTAssertEqual(v.refusal?.code, "name_constraints", "\(san): \(v.refusal?.message ?? "accepted")")
             XCTAssertTrue(v.refusal?.message.contains(what) ?? false, "\(san): \(v.refusal?.message ?? "")")
         }
         for san in ["DNS:*.example.com", "DNS:_svc.example.com", "DNS:a-b.example.com", "email:a.b+c@example.com"] {
             let leaf = try client("good-\(UUID().uuidString.prefix(8))", san: san, issuer: root)
-            XCTAssertTrue(try verify(leaf, under: [root]).isAccepted, san)
+            let v = try verify(leaf, under: [root], strict: true)
+            XCTAssertTrue(v.isAccepted, san)
+            XCTAssertEqual(v.warnings, [], san)
         }
     }
 
-    func testNameConstraintsInALeafAreRefused() throws {
+    func testNameConstraintsInALeafWarnAndAreRefusedStrictly() throws {
         let root = try pki.make("root")
         let leaf = try pki.make(
             "leaf", issuer: root,
             extensions: Self.clientLines(san: "DNS:a.example.com") + "\nnameConstraints=critical,permitted;DNS:example.com")
-        let v = try verify(leaf, under: [root])
-        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
-        XCTAssertTrue(v.refusal?.message.contains("nameConstraints") ?? false, v.refusal?.message ?? "")
+        try assertProfileRule(leaf, under: [root], mentions: "nameConstraints")
     }
 
     func testEmptyNameConstraintsAreUnreadable() throws {
@@ -100,15 +120,28 @@ final class NameRulesTests: XCTestCase {
         XCTAssertTrue(v.refusal?.message.contains("nameConstraints") ?? false, v.refusal?.message ?? "")
     }
 
+    func testNegativeSerialIsRefusedInEveryMode() throws {
+        let root = try pki.make("root")
+        let csr = pki.dir.appendingPathComponent("neg.csr").path, cert = pki.dir.appendingPathComponent("neg.pem").path
+        let ext = try pki.write(Data("[custom]\n\(Self.clientLines(san: "DNS:neg.example.com"))\n".utf8), "neg.ext")
+        try PKI.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                     pki.dir.appendingPathComponent("neg.key").path, "-subj", "/CN=neg", "-out", csr])
+        try PKI.run(["openssl", "x509", "-req", "-in", csr, "-CA", root.certPath, "-CAkey", root.keyPath, "-set_serial", "-5",
+                     "-days", "2", "-extfile", ext, "-extensions", "custom", "-out", cert])
+        let store = try TrustStore(pem: root.pem)
+        for strict in [false, true] {
+            let v = store.verify(chain: try Data(contentsOf: URL(fileURLWithPath: cert)), strict: strict)
+            XCTAssertEqual(v.refusal?.code, "malformed_certificate", "strict \(strict)")
+            XCTAssertTrue(v.refusal?.message.contains("serialNumber is negative") ?? false, v.refusal?.message ?? "accepted")
+        }
+    }
+
     func testSerialNumbersMustBePositiveAndAtMostTwentyOctets() throws {
         let root = try pki.make("root")
         let zero = try pki.make("zero", issuer: root, profile: .client, serialHex: "00")
-        var v = try verify(zero, under: [root])
-        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
-        XCTAssertTrue(v.refusal?.message.contains("serialNumber is zero") ?? false, v.refusal?.message ?? "")
+        try assertProfileRule(zero, under: [root], mentions: "serialNumber is zero")
         let long = try pki.make("long", issuer: root, profile: .client, serialHex: String(repeating: "7f", count: 21))
-        v = try verify(long, under: [root])
-        XCTAssertTrue(v.refusal?.message.contains("longer than 20 octets") ?? false, v.refusal?.message ?? "")
+        try assertProfileRule(long, under: [root], mentions: "longer than 20 octets")
         // 20 octets with the top bit set need a 21st, sign, octet: still 20 octets of number
         let twenty = try pki.make("twenty", issuer: root, profile: .client, serialHex: String(repeating: "ff", count: 20))
         XCTAssertTrue(try verify(twenty, under: [root]).isAccepted)
@@ -118,10 +151,7 @@ final class NameRulesTests: XCTestCase {
         let root = try pki.make("root")
         let int = try pki.make("int", issuer: root, extensions: Self.caLines + "\npolicyConstraints=requireExplicitPolicy:0")
         let leaf = try pki.make("leaf", issuer: int, profile: .client)
-        let v = try verify(leaf, under: [root], untrusted: [int])
-        XCTAssertEqual(v.refusal?.code, "malformed_certificate")
-        XCTAssertEqual(v.refusal?.certificateIndex, 1)
-        XCTAssertTrue(v.refusal?.message.contains("policyConstraints") ?? false, v.refusal?.message ?? "")
+        try assertProfileRule(leaf, under: [root], untrusted: [int], mentions: "intermediate certificate 1 (CN=int): policyConstraints")
     }
 
     func testCriticalAuthorityInfoAccessIsRefused() throws {

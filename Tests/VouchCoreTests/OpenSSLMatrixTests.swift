@@ -1,7 +1,8 @@
 // OpenSSLMatrixTests.swift: a generated matrix of chains whose accept/refuse decisions
-// are compared with `openssl verify -purpose sslclient -x509_strict -partial_chain` on
-// the same files. Where Vouch is deliberately stricter, the case says so and only our
-// refusal is asserted.
+// are compared with `openssl verify -purpose sslclient -partial_chain` on the same files:
+// Vouch's strict mode with OpenSSL's -x509_strict, Vouch's default mode (profile rules
+// warn) with OpenSSL's default. Where Vouch is deliberately stricter, the case says so
+// and only our refusal is asserted. The matrix is shared with the Go oracle's test.
 import Foundation
 import VouchCore
 import VouchTestSupport
@@ -14,14 +15,21 @@ final class OpenSSLMatrixTests: XCTestCase {
         let leaf: Data       // PEM
         let untrusted: [Issued]
         var at: Date = Date()
-        var stricterThanOpenSSL = false
+        var stricterThanOpenSSL: Stricter = .no
     }
 
-    func opensslAccepts(_ c: Case, pki: PKI) throws -> Bool {
+    enum Stricter {
+        case no
+        case always       // a security rule OpenSSL does not have (weak keys, SHA-1)
+        case strictOnly   // an RFC 5280 MUST that even OpenSSL's -x509_strict lets pass: warned by default
+    }
+
+    func opensslAccepts(_ c: Case, pki: PKI, strict: Bool = true) throws -> Bool {
         let bundle = try pki.write(c.bundle.reduce(Data()) { $0 + $1.pem }, "\(c.name)-bundle.pem")
         let leaf = try pki.write(c.leaf, "\(c.name)-leaf.pem")
-        var args = ["openssl", "verify", "-purpose", "sslclient", "-x509_strict", "-partial_chain", "-CAfile", bundle,
-                    "-attime", String(Int(c.at.timeIntervalSince1970))]
+        var args = ["openssl", "verify", "-purpose", "sslclient"] + (strict ? ["-x509_strict"] : []) + [
+            "-partial_chain", "-CAfile", bundle, "-attime", String(Int(c.at.timeIntervalSince1970)),
+        ]
         if !c.untrusted.isEmpty {
             args += ["-untrusted", try pki.write(c.untrusted.reduce(Data()) { $0 + $1.pem }, "\(c.name)-untrusted.pem")]
         }
@@ -35,6 +43,38 @@ final class OpenSSLMatrixTests: XCTestCase {
 
     func testDecisionsMatchOpenSSLVerify() throws {
         let pki = try PKI()
+        let cases = try Self.matrix(pki)
+        var mismatches: [String] = []
+        for c in cases {
+            let store = try TrustStore(pem: c.bundle.reduce(Data()) { $0 + $1.pem })
+            for strict in [true, false] {
+                let ours = store.verify(chain: c.leaf, untrusted: c.untrusted.reduce(Data()) { $0 + $1.pem }, at: c.at, strict: strict)
+                let mode = strict ? "strict" : "default"
+                if c.stricterThanOpenSSL == .always || (strict && c.stricterThanOpenSSL == .strictOnly) {
+                    XCTAssertFalse(ours.isAccepted, "\(c.name): Vouch (\(mode)) must refuse")
+                    continue
+                }
+                let theirs = try opensslAccepts(c, pki: pki, strict: strict)
+                if ours.isAccepted != theirs {
+                    mismatches.append("\(c.name) (\(mode)): vouch \(ours.isAccepted ? "accepts" : "refuses (\(ours.refusal!))"), openssl \(theirs ? "accepts" : "refuses")")
+                }
+                if !strict && c.stricterThanOpenSSL == .strictOnly {
+                    XCTAssertFalse(ours.warnings.isEmpty, "\(c.name): accepted with a warning")
+                }
+            }
+        }
+        XCTAssertGreaterThan(cases.count, 40)
+        XCTAssertEqual(mismatches, [], mismatches.joined(separator: "\n"))
+        // the matrix must exercise both outcomes, name constraints included
+        XCTAssertTrue(try opensslAccepts(cases.first { $0.name == "ok-p256" }!, pki: pki))
+        XCTAssertFalse(try opensslAccepts(cases.first { $0.name == "nc-anchor-DNS:a.example.org" }!, pki: pki))
+        // and profile rules that only OpenSSL's strict mode enforces
+        XCTAssertFalse(try opensslAccepts(cases.first { $0.name == "int-caNoKU" }!, pki: pki, strict: true))
+        XCTAssertTrue(try opensslAccepts(cases.first { $0.name == "int-caNoKU" }!, pki: pki, strict: false))
+    }
+
+    /// Chains made with the openssl CLI as operators make them, with a few deliberate faults.
+    static func matrix(_ pki: PKI) throws -> [Case] {
         var cases: [Case] = []
         for key in [KeyType.rsa2048, .rsa4096, .p256, .p384, .ed25519] {
             let root = try pki.make("r-\(key)", key: key)
@@ -87,29 +127,13 @@ final class OpenSSLMatrixTests: XCTestCase {
         }
         // deliberately stricter than OpenSSL's defaults
         let weak = try pki.make("weak", key: .rsa1024, issuer: rsaRoot, profile: .client)
-        cases.append(Case(name: "rsa1024-leaf", bundle: [rsaRoot], leaf: weak.pem, untrusted: [], stricterThanOpenSSL: true))
+        cases.append(Case(name: "rsa1024-leaf", bundle: [rsaRoot], leaf: weak.pem, untrusted: [], stricterThanOpenSSL: .always))
         let sha1 = try pki.make("sha1", key: .rsa2048, issuer: rsaRoot, profile: .client, md: "sha1")
-        cases.append(Case(name: "sha1-leaf", bundle: [rsaRoot], leaf: sha1.pem, untrusted: [], stricterThanOpenSSL: true))
+        cases.append(Case(name: "sha1-leaf", bundle: [rsaRoot], leaf: sha1.pem, untrusted: [], stricterThanOpenSSL: .always))
         let zeroSerial = try pki.make("zero-serial", issuer: root, profile: .client, serialHex: "00")
-        cases.append(Case(name: "serial-zero", bundle: [root], leaf: zeroSerial.pem, untrusted: [], stricterThanOpenSSL: true))
+        cases.append(Case(name: "serial-zero", bundle: [root], leaf: zeroSerial.pem, untrusted: [], stricterThanOpenSSL: .strictOnly))
         let dotted = try pki.make("dotted", issuer: root, extensions: NameRulesTests.clientLines(san: "DNS:.example.com"))
-        cases.append(Case(name: "san-leading-dot", bundle: [root], leaf: dotted.pem, untrusted: [], stricterThanOpenSSL: true))
-
-        var mismatches: [String] = []
-        for c in cases {
-            let store = try TrustStore(pem: c.bundle.reduce(Data()) { $0 + $1.pem })
-            let ours = store.verify(chain: c.leaf, untrusted: c.untrusted.reduce(Data()) { $0 + $1.pem }, at: c.at)
-            let theirs = try opensslAccepts(c, pki: pki)
-            if c.stricterThanOpenSSL {
-                XCTAssertFalse(ours.isAccepted, "\(c.name): Vouch must refuse")
-            } else if ours.isAccepted != theirs {
-                mismatches.append("\(c.name): vouch \(ours.isAccepted ? "accepts" : "refuses (\(ours.refusal!))"), openssl \(theirs ? "accepts" : "refuses")")
-            }
-        }
-        XCTAssertGreaterThan(cases.count, 40)
-        XCTAssertEqual(mismatches, [], mismatches.joined(separator: "\n"))
-        // the matrix must exercise both outcomes, name constraints included
-        XCTAssertTrue(try opensslAccepts(cases.first { $0.name == "ok-p256" }!, pki: pki))
-        XCTAssertFalse(try opensslAccepts(cases.first { $0.name == "nc-anchor-DNS:a.example.org" }!, pki: pki))
+        cases.append(Case(name: "san-leading-dot", bundle: [root], leaf: dotted.pem, untrusted: [], stricterThanOpenSSL: .strictOnly))
+        return cases
     }
 }

@@ -134,16 +134,16 @@ extension CLITests {
         let fromStdin = try runProcess([bin, "ssh", "inspect", "-"], input: Data(mixed.utf8))
         XCTAssertEqual(fromStdin.out, try runProcess(["ssh-keygen", "-L", "-f", "-"], input: Data(mixed.utf8)).out)
         XCTAssertTrue(fromStdin.out.hasPrefix("(stdin):3:\n"), fromStdin.out)
-        // nothing usable: exit 2
+        // nothing usable: refused, exit 1
         try "# nothing\n\n".write(toFile: "\(d)/empty", atomically: true, encoding: .utf8)
         (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/empty"])
-        XCTAssertTrue(rc == 2 && out.isEmpty && err.contains("empty_input"), err)
+        XCTAssertTrue(rc == 1 && out.isEmpty && err.contains("REFUSED (empty_input)"), err)
         // a known flag extension with data: sshd refuses such a certificate, and so do we
         try FileManager.default.copyItem(atPath: "\(d)/user.pub", toPath: "\(d)/f.pub")
         XCTAssertEqual(try runProcess(["ssh-keygen", "-q", "-s", "\(d)/ca", "-I", "f", "-n", "a", "-O", "clear", "-O", "extension:permit-pty=x",
                                        "\(d)/f.pub"]).status, 0)
         (rc, out, err) = try vouch(["ssh", "inspect", "\(d)/f-cert.pub"])
-        XCTAssertTrue(rc == 2 && err.contains("is a flag but carries data"), err)
+        XCTAssertTrue(rc == 1 && err.contains("is a flag but carries data"), err)
         // comma-separated principals, as ssh-keygen -n takes them
         XCTAssertEqual(try vouch(["ssh", "keygen", "--type", "ed25519", "--out", "\(d)/vca"]).0, 0)
         (rc, out, err) = try vouch(["ssh", "sign", "--ca-key", "\(d)/vca", "--public-key", "\(d)/user.pub", "--principal", "alice,bob",
@@ -170,11 +170,13 @@ extension CLITests {
         try "ssh-ed25519 AAAA!!!!\n".write(toFile: "\(d)/garbage.pub", atomically: true, encoding: .utf8)
         let sign = ["ssh", "sign", "--valid-seconds", "60", "--type", "user"]
 
-        func refused(_ args: [String], _ code: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        /// The operator's own inputs unusable: 2, "error (code)"; what is judged (the
+        /// certificate `ssh inspect` reads) malformed: 1, "REFUSED (code)".
+        func refused(_ args: [String], _ code: String, judged: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
             let (rc, out, err) = try vouch(args)
-            XCTAssertEqual(rc, 2, "\(args): \(out)", file: file, line: line)
+            XCTAssertEqual(rc, judged ? 1 : 2, "\(args): \(out)", file: file, line: line)
             XCTAssertEqual(out, "", "nothing on stdout when refused", file: file, line: line)
-            XCTAssertTrue(err.contains("error (\(code))"), "\(args): \(err)", file: file, line: line)
+            XCTAssertTrue(err.contains(judged ? "REFUSED (\(code))" : "error (\(code))"), "\(args): \(err)", file: file, line: line)
             XCTAssertFalse(err.contains("PRIVATE KEY") || err.contains("AAAA"), "never echo key material: \(err)", file: file, line: line)
         }
         try refused(sign + ["--ca-key", "\(d)/ca", "--public-key", "\(d)/user.pub"], "missing_principal")
@@ -193,12 +195,13 @@ extension CLITests {
         try refused(["ssh", "sign", "--valid-seconds", "0", "--type", "user", "--ca-key", "\(d)/ca", "--public-key", "\(d)/user.pub", "--principal", "a"],
                     "invalid_validity")
         // inspect: a public key, garbage, and a certificate whose signature was tampered with
-        try refused(["ssh", "inspect", "\(d)/user.pub"], "unsupported_key")
-        try refused(["ssh", "inspect", "\(d)/garbage.pub"], "unsupported_key")
+        try refused(["ssh", "inspect", "\(d)/user.pub"], "unsupported_key", judged: true)
+        try refused(["ssh", "inspect", "\(d)/garbage.pub"], "unsupported_key", judged: true)
         let (_, good, _) = try vouch(sign + ["--ca-key", "\(d)/ca", "--public-key", "\(d)/user.pub", "--principal", "a"])
         var blob = SSHWire.blob(ofLine: good)
         blob[blob.count - 10] ^= 1
         try SSHWire.line("ssh-ed25519-cert-v01@openssh.com", blob).write(toFile: "\(d)/tampered-cert.pub", atomically: true, encoding: .utf8)
-        try refused(["ssh", "inspect", "\(d)/tampered-cert.pub"], "bad_signature")
+        try refused(["ssh", "inspect", "\(d)/tampered-cert.pub"], "bad_signature", judged: true)
+        try refused(["ssh", "inspect", "\(d)/nonexistent-cert.pub"], "unreadable_file")
     }
 }

@@ -78,6 +78,25 @@ print("hvac: ok")
         XCTAssertTrue(String(decoding: out, as: UTF8.self).contains("hvac: ok"))
     }
 
+    /// hvac with certificates from Python cryptography's plain builder (no key identifiers,
+    /// CAs without keyUsage): they log in, with warnings in the audit log; the intermediate's
+    /// pushed CRL applies; a strict role refuses them (Tests/Tools/hvac_plain_pki.py).
+    func testHvacCertAuthWithPlainBuilderCertificates() throws {
+        let pki = try PKI()
+        let serverCA = try pki.make("server-ca")
+        let server = try pki.make("server", issuer: serverCA, extensions:
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost")
+        let plain = try PlainPKI(in: pki)
+        let s = ServerProcess(tls: (server.certPath, server.keyPath))
+        try s.start()
+        defer { s.stop() }
+        let out = try PKI.run(["python3", Repository.file("Tests/Tools/hvac_plain_pki.py").path, s.base, serverCA.certPath,
+                               plain.dir.path, s.adminToken])
+        XCTAssertTrue(String(decoding: out, as: UTF8.self).contains("hvac plain pki: ok"))
+        XCTAssertTrue(s.auditLog.contains("missing authorityKeyIdentifier"), "the warnings reach the audit line")
+        XCTAssertTrue(s.auditLog.contains("plain: revoked: leaf certificate 0 (CN=plain-client): revoked by a CRL of its issuer"), s.auditLog)
+    }
+
     func testVaultShapesWithCurl() throws {
         let pki = try PKI()
         let root = try pki.make("root")

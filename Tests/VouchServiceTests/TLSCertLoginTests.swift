@@ -116,11 +116,67 @@ final class TLSCertLoginTests: XCTestCase {
         XCTAssertNoThrow(try f.vouch.loginTLSCertAuth(identityId: id.id, chain: chain, remote: "127.0.0.1"))
     }
 
+    func testPlainBuilderCertificatesLogInWithWarningsAndStrictRefuses() throws {
+        let plain = try PlainPKI(in: pki)
+        let root = Issued(name: "root", key: .p256, dir: plain.dir)
+        let lenient = try attach(root) { $0.allowedCommonNames = "plain-client" }
+        let chain = Array(try plain.pem("client"))
+        XCTAssertNoThrow(try f.vouch.loginTLSCertAuth(identityId: lenient.id, chain: chain, remote: "127.0.0.1"))
+        let allowed = try XCTUnwrap(f.audit.split(separator: "\n").last { $0.contains("\"outcome\":\"allowed\"") })
+        XCTAssertTrue(allowed.contains("missing authorityKeyIdentifier") && allowed.contains("\"warnings\""), String(allowed))
+        let strict = try attach(root) { $0.allowedCommonNames = "plain-client"; $0.strict = true }
+        XCTAssertEqual(try f.vouch.tlsCertAuth(identityId: strict.id).strict, true)
+        assertRefused(try f.vouch.loginTLSCertAuth(identityId: strict.id, chain: chain, remote: "127.0.0.1"),
+                      code: "malformed_certificate")
+        // and a Vault cert role likewise
+        var input = CertRoleInput()
+        input.certificate = String(decoding: try plain.pem("root"), as: UTF8.self)
+        try f.vouch.putCertRole("plain", input, remote: nil)
+        XCTAssertNoThrow(try f.vouch.loginCert(role: "plain", chain: chain, remote: "127.0.0.1"))
+        input = CertRoleInput()
+        input.strict = true
+        try f.vouch.putCertRole("plain", input, remote: nil)
+        XCTAssertThrowsError(try f.vouch.loginCert(role: "plain", chain: chain, remote: "127.0.0.1"))
+        XCTAssertTrue(f.audit.contains("plain: malformed_certificate"), f.audit)
+    }
+
+    func testPushedCRLOfAnIntermediateAppliesOnceVerifiedAtLogin() throws {
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root)
+        let revoked = try pki.make("revoked", issuer: int, profile: .client)
+        let good = try pki.make("good", issuer: int, profile: .client)
+        let id = try attach(root)
+        try pki.revoke(revoked, by: int)
+        // the intermediate is no configured CA: stored, unverified, revoking nothing yet
+        try f.vouch.putCRL("int", Array(try pki.crl(of: int)), remote: nil)
+        var c = try f.vouch.crl("int").list
+        XCTAssertTrue(c.isDeferred)
+        XCTAssertEqual(c.verifiedIssuers, 0)
+        XCTAssertNoThrow(try f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(good.pem + int.pem), remote: "127.0.0.1"))
+        XCTAssertEqual(try f.vouch.crl("int").list.verifiedIssuers, 1, "checked against the verified intermediate, and remembered")
+        assertRefused(try f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(revoked.pem + int.pem), remote: "127.0.0.1"),
+                      code: "revoked")
+        // a forged CRL under the intermediate's name revokes nothing, and the login says so in the audit log
+        let impostor = try pki.make("imp", subject: "/CN=int")
+        try pki.revoke(good, by: impostor)
+        try f.vouch.putCRL("forged", Array(try pki.crl(of: impostor)), remote: nil)
+        XCTAssertNoThrow(try f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(good.pem + int.pem), remote: "127.0.0.1"))
+        XCTAssertTrue(f.audit.contains("does not verify under the key of path certificate 1"), f.audit)
+        c = try f.vouch.crl("forged").list
+        XCTAssertEqual(c.verifiedIssuers, 0)
+        // after a restart the stored CRLs are loaded the same way
+        let again = try f.restarted()
+        XCTAssertThrowsError(try again.loginTLSCertAuth(identityId: id.id, chain: Array(revoked.pem + int.pem), remote: "127.0.0.1"))
+    }
+
     func testCRLsAreCheckedBeforeTheyAreKept() throws {
         let root = try pki.make("root")
-        assertRefused(try f.vouch.putCRL("early", Array(try pki.crl(of: root)), remote: nil), code: "crl_issuer_unknown",
-                      kind: .badRequest)
+        // before its CA is configured a CRL is kept unverified (it may be an intermediate's)
+        try f.vouch.putCRL("early", Array(try pki.crl(of: root)), remote: nil)
+        XCTAssertTrue(try f.vouch.crl("early").list.isDeferred)
         _ = try attach(root)
+        XCTAssertTrue(try f.vouch.crl("early").list.signatureChecked, "verified once its CA is configured")
+        try f.vouch.deleteCRL("early", remote: nil)
         let impostor = try pki.make("imp", subject: "/CN=root")
         assertRefused(try f.vouch.putCRL("forged", Array(try pki.crl(of: impostor)), remote: nil), code: "invalid_crl",
                       kind: .badRequest)

@@ -49,6 +49,13 @@ public struct Issued: Sendable {
     public let name: String
     public let key: KeyType
     public let dir: URL
+
+    /// A certificate NAME.pem with its key NAME.key in `dir`.
+    public init(name: String, key: KeyType, dir: URL) {
+        self.name = name
+        self.key = key
+        self.dir = dir
+    }
     public var certPath: String { dir.appendingPathComponent("\(name).pem").path }
     public var keyPath: String { dir.appendingPathComponent("\(name).key").path }
     public var caDir: URL { dir.appendingPathComponent("\(name).ca") }

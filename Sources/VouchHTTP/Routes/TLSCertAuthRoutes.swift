@@ -17,6 +17,7 @@ extension TLSCertAuthConfig {
             "accessTokenTrustedIps": token.trustedIPs.map {
                 ["ipAddress": $0.description, "type": $0.isIPv6 ? "ipv6" : "ipv4", "prefix": $0.prefix] as [String: Any]
             },
+            "strict": strict,
             "createdAt": ISO8601DateFormatter.api.string(from: createdAt),
             "updatedAt": ISO8601DateFormatter.api.string(from: updatedAt),
         ]
@@ -33,6 +34,7 @@ extension RouteTable {
     static let tlsCertAuthFields: Set<String> = [
         "caCertificate", "allowedCommonNames", "allowedDnsSans", "allowedEmailSans", "allowedUriSans",
         "allowedOrganizationalUnits", "accessTokenTTL", "accessTokenMaxTTL", "accessTokenNumUsesLimit", "accessTokenTrustedIps",
+        "strict",
     ]
 
     static func tlsCertAuthInput(_ f: Fields) throws -> TLSCertAuthInput {
@@ -47,6 +49,7 @@ extension RouteTable {
         i.accessTokenTTL = try f.int("accessTokenTTL")
         i.accessTokenMaxTTL = try f.int("accessTokenMaxTTL")
         i.accessTokenNumUsesLimit = try f.int("accessTokenNumUsesLimit")
+        i.strict = try f.bool("strict")
         if let ips = f.value("accessTokenTrustedIps") {
             guard case .array(let items) = ips else {
                 throw Fields.wrong("accessTokenTrustedIps", "an array of {\"ipAddress\": ...}")

@@ -26,7 +26,7 @@ extension CertRole {
             "token_policies": policies, "token_ttl": token.ttl, "token_max_ttl": token.maxTTL,
             "token_num_uses": token.numUsesLimit, "token_bound_cidrs": boundCIDRs, "token_type": tokenType,
             "token_explicit_max_ttl": 0, "token_period": 0, "token_no_default_policy": false,
-            "policies": policies, "ttl": token.ttl, "max_ttl": token.maxTTL,
+            "policies": policies, "ttl": token.ttl, "max_ttl": token.maxTTL, "strict": strict,
         ]
     }
 
@@ -42,7 +42,7 @@ extension RouteTable {
         "allowed_email_sans", "allowed_uri_sans", "allowed_organizational_units", "required_extensions",
         "token_policies", "policies", "token_ttl", "ttl", "lease", "token_max_ttl", "max_ttl", "token_num_uses",
         "token_bound_cidrs", "bound_cidrs", "token_type", "token_explicit_max_ttl", "token_period", "period",
-        "token_no_default_policy", "allowed_metadata_extensions",
+        "token_no_default_policy", "allowed_metadata_extensions", "strict",
     ]
 
     static func certRoleInput(_ f: Fields) throws -> CertRoleInput {
@@ -73,6 +73,7 @@ extension RouteTable {
         i.numUses = try f.int("token_num_uses")
         i.boundCIDRs = try f.strings("token_bound_cidrs") ?? f.strings("bound_cidrs")
         i.tokenType = try f.string("token_type")
+        i.strict = try f.bool("strict")
         return i
     }
 
@@ -121,7 +122,16 @@ extension RouteTable {
             let c = try vouch.crl(context.parameters.require("name"))
             var serials: [String: Any] = [:]
             for s in c.serials { serials[s] = [String: Any]() }
-            return vault(data: ["serials": serials, "cdp": NSNull()])
+            // Vault's fields, and (Vouch's) whether the signature has been checked, and against what
+            let verifiedBy: String? = c.list.signatureChecked ? "trusted_ca" : c.list.verifiedIssuers > 0 ? "presented_intermediate" : nil
+            var data: [String: Any] = [
+                "serials": serials, "cdp": NSNull(), "issuer": c.list.issuer, "signature_verified": verifiedBy != nil,
+                "verified_by": verifiedBy.map { $0 as Any } ?? NSNull(),
+            ]
+            if verifiedBy == nil {
+                data["warning"] = "the issuer \(c.list.issuer) is not a configured CA and no login has yet presented it: this CRL revokes nothing until one does and its signature verifies"
+            }
+            return vault(data: data)
         }
         on(.delete, crls + "/{name}") { request, context in
             try vouch.requireAdmin(request)

@@ -24,7 +24,7 @@ final class ConfigSnapshot: Sendable {
     let crlList: [RevocationList]
     /// Every configured CA, for checking pushed CRLs' signatures.
     let allCAs: TrustStore?
-    /// What could not be loaded (a CRL whose issuer is no longer configured).
+    /// What could not be loaded (a CRL that a configured CA with its issuer's name did not sign).
     let warnings: [String]
 
     init(identities: [Identity], tlsAuths: [TLSCertAuthConfig], roles: [CertRole], crls: [(name: String, data: [UInt8])]) {
@@ -53,12 +53,9 @@ final class ConfigSnapshot: Sendable {
         let all = pems.isEmpty ? nil : try? TrustStore(pem: Array(pems.joined(separator: "\n").utf8))
         var loaded: [String: CRL] = [:]
         for (name, data) in crls {
-            guard let all else {
-                warnings.append("CRL \(name): no CA is configured to check it against")
-                continue
-            }
             do {
-                loaded[name] = CRL(list: try RevocationList(data: data, trustStore: all))
+                // an issuer that is no configured CA: checked at login against the chain's intermediate
+                loaded[name] = CRL(list: try RevocationList(data: data, trustStore: all, deferUnknownIssuer: true))
             } catch {
                 warnings.append("CRL \(name): \(error)")
             }

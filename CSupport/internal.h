@@ -183,28 +183,11 @@ int spki_from_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, 
 int spki_from_ec(vkey_type curve, const uint8_t *point, size_t len, dbuf *out);
 int spki_from_ed25519(const uint8_t pk[32], dbuf *out);
 
-/* ---- the SSH wire format (ssh.c) ---- */
-typedef struct {
-    const uint8_t *p, *end;
-} sshr;
-int sshr_u32(sshr *r, uint32_t *v);
-int sshr_u64(sshr *r, uint64_t *v);
-int sshr_string(sshr *r, vspan *s);
-int sshr_text(sshr *r, vspan *s);   /* a string without NUL bytes */
-int sshr_mpint(sshr *r, vspan *s);  /* non-negative and minimal */
+/* (The SSH code's internal declarations are in sshwire.h and sshkey_internal.h.) */
+
 /* sig.c: SHA-256 (h 0), SHA-384 (1) or SHA-512 (2) of msg through OpenSSL's low-level
  * functions (the one-shot SHA256() of OpenSSL 3.0 fetches its algorithm on every call). */
 size_t vdigest(int h, const uint8_t *msg, size_t len, uint8_t out[64]);
-int sshw_u32(dbuf *b, uint32_t v);
-int sshw_u64(dbuf *b, uint64_t v);
-int sshw_string(dbuf *b, const void *p, size_t n);
-int sshw_cstr(dbuf *b, const char *s);
-int sshw_mpint(dbuf *b, const uint8_t *v, size_t n); /* unsigned big-endian in */
-/* sshkey.c: appends the signature of data as an SSH string; data may point into out. */
-struct vouch_ssh_privkey;
-int ssh_sign_append(const struct vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out);
-const char *ssh_type_name(int kind);
-const char *ssh_cert_type_name(int kind);
 
 /* ---- PEM (pem.c) ---- */
 /* Finds the next PEM block at or after *pos. Returns 1 and fills label (NUL-terminated,

@@ -1,9 +1,14 @@
-/* sshkey.c: SSH CA private keys: OpenSSH's private key format (openssh-key-v1), PEM and
- * PKCS#8 through OpenSSL, generation, and signing with the fastest vetted primitive per
- * key: libsodium for Ed25519, nettle for P-384, OpenSSL (with ready contexts) for RSA,
- * P-256 and P-521. */
+/* sshkey.c: SSH keys. The key-type table; OpenSSH public keys (wire blob and
+ * authorized_keys line: parse, encode, fingerprint) and SSH signature verification; and CA
+ * private keys: OpenSSH's private key format (openssh-key-v1), PEM and PKCS#8 through
+ * OpenSSL, generation, and signing with the fastest vetted primitive per key: libsodium
+ * for Ed25519, nettle for P-384, OpenSSL (with ready contexts) for RSA, P-256 and P-521.
+ * Parsing is strict: nothing may follow a key's last field. Built on sshwire.c only;
+ * certificates (sshcert.c) build on it. */
 #define _GNU_SOURCE /* memmem */
 #include "internal.h"
+#include "sshkey_internal.h"
+#include "sshwire.h"
 #include "vouch_secret.h"
 #include "vouch_ssh.h"
 #include "vouch_sshkey.h"
@@ -26,6 +31,319 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- key types ---- */
+
+static const struct {
+    int kind;
+    const char *name, *cert_name, *curve; /* curve: the ECDSA identifier inside the key */
+} TYPES[] = {
+    {VOUCH_SSH_RSA, "ssh-rsa", "ssh-rsa-cert-v01@openssh.com", NULL},
+    {VOUCH_SSH_ECDSA_P256, "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "nistp256"},
+    {VOUCH_SSH_ECDSA_P384, "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com", "nistp384"},
+    {VOUCH_SSH_ECDSA_P521, "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com", "nistp521"},
+    {VOUCH_SSH_ED25519, "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", NULL},
+    {VOUCH_SSH_SK_ECDSA, "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "nistp256"},
+    {VOUCH_SSH_SK_ED25519, "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com", NULL},
+};
+enum { NTYPES = sizeof TYPES / sizeof TYPES[0] };
+
+int vssh_type_by_name(vspan n, bool cert) {
+    for (int i = 0; i < NTYPES; i++) {
+        const char *t = cert ? TYPES[i].cert_name : TYPES[i].name;
+        if (strlen(t) == n.n && memcmp(t, n.p, n.n) == 0) return i;
+    }
+    return -1;
+}
+
+static int type_index(int kind) {
+    for (int i = 0; i < NTYPES; i++)
+        if (TYPES[i].kind == kind) return i;
+    return -1;
+}
+
+static const char *vssh_type_name(int kind) { int i = type_index(kind); return i < 0 ? "unknown" : TYPES[i].name; }
+const char *vssh_cert_type_name(int kind) { int i = type_index(kind); return i < 0 ? "unknown" : TYPES[i].cert_name; }
+int vssh_type_kind(int ti) { return TYPES[ti].kind; }
+
+static vkey_type ec_curve(int kind) {
+    return kind == VOUCH_SSH_ECDSA_P256 || kind == VOUCH_SSH_SK_ECDSA ? VKEY_P256
+         : kind == VOUCH_SSH_ECDSA_P384 ? VKEY_P384 : kind == VOUCH_SSH_ECDSA_P521 ? VKEY_P521 : VKEY_UNKNOWN;
+}
+
+/* ---- public keys ---- */
+
+struct vouch_ssh_pubkey {
+    int kind;
+    int bits;
+    uint8_t *blob;
+    size_t bloblen;
+    vpubkey *key; /* for verifying signatures made with it (not for sk keys) */
+};
+
+void vouch_ssh_pubkey_free(vouch_ssh_pubkey *k) {
+    if (!k) return;
+    free(k->blob);
+    vpubkey_free(k->key);
+    free(k);
+}
+
+int vouch_ssh_pubkey_kind(const vouch_ssh_pubkey *k) { return k ? k->kind : 0; }
+const char *vouch_ssh_pubkey_type_name(const vouch_ssh_pubkey *k) { return k ? vssh_type_name(k->kind) : "unknown"; }
+int vouch_ssh_pubkey_bits(const vouch_ssh_pubkey *k) { return k ? k->bits : 0; }
+const uint8_t *vouch_ssh_pubkey_blob(const vouch_ssh_pubkey *k, size_t *len) {
+    if (!k) return NULL;
+    if (len) *len = k->bloblen;
+    return k->blob;
+}
+vpubkey *vssh_pubkey_verifier(const vouch_ssh_pubkey *k) { return k ? k->key : NULL; }
+
+static int bit_length(vspan v) {
+    if (!v.n) return 0;
+    int b = (int)(v.n - 1) * 8;
+    for (uint8_t x = v.p[0]; x; x >>= 1) b++;
+    return b;
+}
+
+/* Reads the fields of key type `ti` from r (after its type string) into a new key whose
+ * blob is the type name followed by exactly those fields. */
+int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d) {
+    const uint8_t *start = r->p;
+    int kind = TYPES[ti].kind;
+    vspan a, b, app;
+    dbuf spki = {0};
+    int rc = 0, bits = 0;
+    switch (kind) {
+    case VOUCH_SSH_RSA:
+        if (vsshr_mpint(r, &a) || vsshr_mpint(r, &b)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "ssh-rsa key: bad e or n");
+        bits = bit_length(b);
+        if (bits < 2048) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "RSA key of %d bits; at least 2048 are required", bits);
+        if (bits > 16384) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "RSA key of %d bits is larger than supported", bits);
+        if (a.n == 0 || !(a.p[a.n - 1] & 1) || (a.n == 1 && a.p[0] < 3)) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "bad RSA exponent");
+        rc = spki_from_rsa(b.p, b.n, a.p, a.n, &spki);
+        break;
+    case VOUCH_SSH_ECDSA_P256: case VOUCH_SSH_ECDSA_P384: case VOUCH_SSH_ECDSA_P521: case VOUCH_SSH_SK_ECDSA: {
+        size_t size = ec_curve(kind) == VKEY_P256 ? 32 : ec_curve(kind) == VKEY_P384 ? 48 : 66;
+        if (vsshr_text(r, &a) || strlen(TYPES[ti].curve) != a.n || memcmp(a.p, TYPES[ti].curve, a.n) != 0)
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the curve name is not %s", TYPES[ti].name, TYPES[ti].curve);
+        if (vsshr_string(r, &b) || b.n != 1 + 2 * size || b.p[0] != 0x04)
+            return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the point is not an uncompressed point of %zu bytes", TYPES[ti].name,
+                              1 + 2 * size);
+        bits = (int)(size == 66 ? 521 : size * 8);
+        rc = spki_from_ec(ec_curve(kind), b.p, b.n, &spki);
+        break;
+    }
+    case VOUCH_SSH_ED25519: case VOUCH_SSH_SK_ED25519:
+        if (vsshr_string(r, &a) || a.n != 32) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the key is not 32 bytes", TYPES[ti].name);
+        bits = 256;
+        rc = spki_from_ed25519(a.p, &spki);
+        break;
+    default:
+        return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unsupported key type");
+    }
+    if (!rc && (kind == VOUCH_SSH_SK_ECDSA || kind == VOUCH_SSH_SK_ED25519)) {
+        if (vsshr_text(r, &app) || app.n == 0) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: bad application", TYPES[ti].name);
+    }
+    vpubkey *vk = NULL;
+    if (!rc) {
+        int k = vpubkey_new((vspan){spki.p, spki.n}, &vk);
+        if (k == VOUCH_E_WEAK_KEY)
+            rc = vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "%s", kind == VOUCH_SSH_RSA ? "the RSA modulus has the ROCA fingerprint (CVE-2017-15361)"
+                                                                                  : "the EC point is not on its curve");
+        else if (k) rc = vouch_fail(d, k, -1, "unusable %s key", TYPES[ti].name);
+    }
+    free(spki.p);
+    if (rc) {
+        vpubkey_free(vk);
+        return rc;
+    }
+    if (kind == VOUCH_SSH_SK_ECDSA || kind == VOUCH_SSH_SK_ED25519) { /* verified by a security key's own format */
+        vpubkey_free(vk);
+        vk = NULL;
+    }
+    vouch_ssh_pubkey *k = calloc(1, sizeof *k);
+    dbuf blob = {0};
+    if (!k || vsshw_cstr(&blob, TYPES[ti].name) || dbuf_put(&blob, start, (size_t)(r->p - start))) {
+        free(k), free(blob.p), vpubkey_free(vk);
+        return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    }
+    *k = (vouch_ssh_pubkey){kind, bits, blob.p, blob.n, vk};
+    *out = k;
+    return 0;
+}
+
+int vouch_ssh_pubkey_parse(const uint8_t *blob, size_t len, vouch_ssh_pubkey **out, vouch_diag *d) {
+    if (!out || (!blob && len)) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    *out = NULL;
+    vouch_ensure_init();
+    vsshr r = {blob, blob + len};
+    vspan t;
+    if (vsshr_text(&r, &t)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the key does not start with its type");
+    int ti = vssh_type_by_name(t, false);
+    if (ti < 0) {
+        if (vssh_type_by_name(t, true) >= 0) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "a certificate, not a public key");
+        return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unknown key type %.*s", (int)(t.n > 60 ? 60 : t.n), (const char *)t.p);
+    }
+    vouch_ssh_pubkey *k = NULL;
+    int rc = vssh_read_key_fields(&r, ti, &k, d);
+    if (rc) return rc;
+    if (r.p != r.end) {
+        vouch_ssh_pubkey_free(k);
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%zu bytes after the key", (size_t)(r.end - r.p));
+    }
+    *out = k;
+    return 0;
+}
+
+/* Splits "TYPE BASE64 [COMMENT]" and decodes the base64. */
+static int split_line(const char *line, size_t len, bool cert, vspan *type, uint8_t **blob, size_t *bloblen, vouch_diag *d) {
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
+    size_t i = 0;
+    while (i < len && line[i] == ' ') i++;
+    size_t ts = i;
+    while (i < len && line[i] != ' ' && line[i] != '\t') i++;
+    *type = (vspan){(const uint8_t *)line + ts, i - ts};
+    while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
+    size_t bs = i;
+    while (i < len && line[i] != ' ' && line[i] != '\t') i++;
+    if (type->n == 0 || i == bs) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "not a key line: expected TYPE BASE64 [COMMENT]");
+    if (vssh_type_by_name(*type, cert) < 0) {
+        int n = (int)(type->n > 60 ? 60 : type->n);
+        if (memchr(type->p, '=', type->n) || memchr(type->p, '"', type->n))
+            return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "options before the key type (as in authorized_keys) are not accepted");
+        if (vssh_type_by_name(*type, !cert) >= 0)
+            return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, cert ? "a public key, not a certificate" : "a certificate, not a public key");
+        for (int k = 0; k < n; k++)
+            if ((unsigned char)type->p[k] < 0x20 || type->p[k] >= 0x7f) n = k;
+        return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unknown %s type %.*s", cert ? "certificate" : "key", n, (const char *)type->p);
+    }
+    for (size_t k = 0; k < len; k++)
+        if ((unsigned char)line[k] < 0x20 && line[k] != '\t') return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "control characters in the key line");
+    *blob = malloc(i - bs);
+    if (!*blob) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
+    if (b64_decode((vspan){(const uint8_t *)line + bs, i - bs}, *blob, i - bs, bloblen)) {
+        free(*blob);
+        *blob = NULL;
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the key's base64 is malformed");
+    }
+    return 0;
+}
+
+static bool blob_type_is(const uint8_t *blob, size_t len, vspan type) {
+    vsshr r = {blob, blob + len};
+    vspan t;
+    return !vsshr_string(&r, &t) && span_eq(t, type);
+}
+
+/* The blob of a key or certificate line (at most limit bytes), whose type must be the
+ * line's: the caller parses it and frees it. */
+int vssh_line_blob(const char *line, size_t len, bool cert, uint8_t **blob, size_t *n, vouch_diag *d) {
+    const char *what = cert ? "certificate" : "key";
+    size_t limit = cert ? 128 * 1024 : 64 * 1024;
+    if (!line && len) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    if (len > limit) return vouch_fail(d, VOUCH_E_TOO_LARGE, -1, "a %s line of %zu bytes", what, len);
+    vspan type;
+    int rc = split_line(line, len, cert, &type, blob, n, d);
+    if (rc) return rc;
+    if (blob_type_is(*blob, *n, type)) return 0;
+    free(*blob);
+    return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the line's type does not match the %s inside it", what);
+}
+
+int vouch_ssh_pubkey_parse_line(const char *line, size_t len, vouch_ssh_pubkey **out, vouch_diag *d) {
+    if (!out) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    *out = NULL;
+    uint8_t *blob;
+    size_t n;
+    int rc = vssh_line_blob(line, len, false, &blob, &n, d);
+    if (rc) return rc;
+    rc = vouch_ssh_pubkey_parse(blob, n, out, d);
+    free(blob);
+    return rc;
+}
+
+static int base64(const uint8_t *p, size_t n, char **out) {
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    *out = malloc(cap);
+    if (!*out) return VOUCH_E_NOMEM;
+    sodium_bin2base64(*out, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
+    return 0;
+}
+
+static int line_of(const char *type, const uint8_t *blob, size_t n, const char *comment, char **out) {
+    char *b64;
+    if (base64(blob, n, &b64)) return VOUCH_E_NOMEM;
+    size_t cap = strlen(type) + strlen(b64) + (comment ? strlen(comment) : 0) + 4;
+    *out = malloc(cap);
+    if (!*out) { free(b64); return VOUCH_E_NOMEM; }
+    snprintf(*out, cap, "%s %s%s%s\n", type, b64, comment && *comment ? " " : "", comment && *comment ? comment : "");
+    free(b64);
+    return 0;
+}
+
+int vouch_ssh_pubkey_line(const vouch_ssh_pubkey *k, const char *comment, char **out) {
+    if (!k || !out) return VOUCH_E_ARG;
+    /* a newline in the comment would start another authorized_keys line */
+    for (const char *c = comment; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) return VOUCH_E_ARG;
+    return line_of(vssh_type_name(k->kind), k->blob, k->bloblen, comment, out);
+}
+
+void vouch_ssh_pubkey_fingerprint(const vouch_ssh_pubkey *k, char *buf, size_t cap) {
+    if (!k || cap < 60) { if (cap) buf[0] = 0; return; }
+    uint8_t h[32];
+    vouch_ensure_init();
+    crypto_hash_sha256(h, k->blob, k->bloblen);
+    char b64[64];
+    sodium_bin2base64(b64, sizeof b64, h, 32, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    snprintf(buf, cap, "SHA256:%s", b64);
+}
+
+/* ---- signatures ---- */
+
+/* Verifies an SSH signature (string alg, string blob) of data under key. */
+int vssh_verify(const vouch_ssh_pubkey *key, const uint8_t *data, size_t len, vspan sig, const char **alg_out, vouch_diag *d) {
+    vsshr r = {sig.p, sig.p + sig.n};
+    vspan alg, blob;
+    if (vsshr_text(&r, &alg) || vsshr_string(&r, &blob) || r.p != r.end) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed signature");
+    static const char *NAMES[] = {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+                                  "ecdsa-sha2-nistp521", "ssh-ed25519"};
+    int ai = -1;
+    for (int i = 0; i < 7; i++)
+        if (strlen(NAMES[i]) == alg.n && memcmp(NAMES[i], alg.p, alg.n) == 0) ai = i;
+    if (ai < 0) return vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "unknown signature algorithm %.*s", (int)(alg.n > 40 ? 40 : alg.n), (const char *)alg.p);
+    if (alg_out) *alg_out = NAMES[ai];
+    if (ai == 2) return vouch_fail(d, VOUCH_E_WEAK_ALGORITHM, -1, "ssh-rsa (SHA-1) signatures are refused");
+    int kind = key->kind;
+    bool fits = (ai <= 1 && kind == VOUCH_SSH_RSA) || (ai == 3 && kind == VOUCH_SSH_ECDSA_P256) ||
+                (ai == 4 && kind == VOUCH_SSH_ECDSA_P384) || (ai == 5 && kind == VOUCH_SSH_ECDSA_P521) ||
+                (ai == 6 && kind == VOUCH_SSH_ED25519);
+    if (!fits || !key->key) return vouch_fail(d, VOUCH_E_KEY_ALGORITHM_MISMATCH, -1, "a %s signature from a %s key", NAMES[ai], vssh_type_name(kind));
+    int rc;
+    if (ai <= 1) {
+        rc = vpubkey_verify(key->key, ai == 0 ? VSIG_RSA_SHA512 : VSIG_RSA_SHA256, data, len, blob.p, blob.n);
+    } else if (ai == 6) {
+        rc = vpubkey_verify(key->key, VSIG_ED25519, data, len, blob.p, blob.n);
+    } else { /* ECDSA: mpint r, mpint s inside the blob */
+        vsshr s = {blob.p, blob.p + blob.n};
+        vspan rv, sv;
+        size_t size = ai == 3 ? 32 : ai == 4 ? 48 : 66;
+        if (vsshr_mpint(&s, &rv) || vsshr_mpint(&s, &sv) || s.p != s.end) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "malformed ECDSA signature");
+        uint8_t rs[132] = {0};
+        vspan parts[2] = {rv, sv};
+        for (int k = 0; k < 2; k++) {
+            vspan v = parts[k];
+            if (v.n > size && v.p[0] == 0) v.p++, v.n--;
+            if (v.n > size) return vouch_fail(d, VOUCH_E_BAD_SIGNATURE, -1, "ECDSA signature value too large");
+            memcpy(rs + k * size + (size - v.n), v.p, v.n);
+        }
+        rc = vpubkey_verify_ecdsa_raw(key->key, ai == 3 ? VSIG_ECDSA_SHA256 : ai == 4 ? VSIG_ECDSA_SHA384 : VSIG_ECDSA_SHA512, data, len,
+                                      rs, 2 * size);
+    }
+    return rc ? vouch_fail(d, VOUCH_E_BAD_SIGNATURE, -1, "the %s signature does not verify", NAMES[ai]) : 0;
+}
+
+/* ---- CA private keys ---- */
 
 enum { POOL = 8 };
 
@@ -112,8 +430,8 @@ static size_t field_size(int kind) { return kind == VOUCH_SSH_ECDSA_P256 ? 32 : 
 static int public_blob(vouch_ssh_privkey *k, dbuf *b) {
     int rc = 0;
     if (k->kind == VOUCH_SSH_ED25519) {
-        rc = sshw_cstr(b, "ssh-ed25519");
-        if (!rc) rc = sshw_string(b, k->ed25519 + 32, 32);
+        rc = vsshw_cstr(b, "ssh-ed25519");
+        if (!rc) rc = vsshw_string(b, k->ed25519 + 32, 32);
     } else if (k->kind == VOUCH_SSH_RSA) {
         BIGNUM *n = NULL, *e = NULL;
         uint8_t *nb = NULL, *eb = NULL;
@@ -121,9 +439,9 @@ static int public_blob(vouch_ssh_privkey *k, dbuf *b) {
         if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 || EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
             bn_bytes(n, &nb, &nn) || bn_bytes(e, &eb, &en))
             rc = VOUCH_E_INTERNAL;
-        if (!rc) rc = sshw_cstr(b, "ssh-rsa");
-        if (!rc) rc = sshw_mpint(b, eb, en);
-        if (!rc) rc = sshw_mpint(b, nb, nn);
+        if (!rc) rc = vsshw_cstr(b, "ssh-rsa");
+        if (!rc) rc = vsshw_mpint(b, eb, en);
+        if (!rc) rc = vsshw_mpint(b, nb, nn);
         BN_free(n), BN_free(e), free(nb), free(eb);
     } else {
         uint8_t pt[1 + 2 * 66];
@@ -133,9 +451,9 @@ static int public_blob(vouch_ssh_privkey *k, dbuf *b) {
             EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n) != 1 || n != 1 + 2 * field_size(k->kind) ||
             pt[0] != 0x04)
             return VOUCH_E_INTERNAL;
-        rc = sshw_cstr(b, ssh_type_name(k->kind));
-        if (!rc) rc = sshw_cstr(b, curve_id(k->kind));
-        if (!rc) rc = sshw_string(b, pt, n);
+        rc = vsshw_cstr(b, vssh_type_name(k->kind));
+        if (!rc) rc = vsshw_cstr(b, curve_id(k->kind));
+        if (!rc) rc = vsshw_string(b, pt, n);
     }
     return rc;
 }
@@ -241,13 +559,13 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld) {
 }
 
 /* Reads the private section of an openssh-key-v1 key: one key, then the comment. */
-static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d) {
+static int read_openssh_private(vsshr *r, vouch_ssh_privkey **out, vouch_diag *d) {
     vspan type;
-    if (sshr_text(r, &type)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no key type in the private section");
+    if (vsshr_text(r, &type)) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no key type in the private section");
 #define IS(t) (type.n == strlen(t) && memcmp(type.p, t, type.n) == 0)
     if (IS("ssh-ed25519")) {
         vspan pk, sk;
-        if (sshr_string(r, &pk) || pk.n != 32 || sshr_string(r, &sk) || sk.n != 64 || memcmp(sk.p + 32, pk.p, 32) != 0)
+        if (vsshr_string(r, &pk) || pk.n != 32 || vsshr_string(r, &sk) || sk.n != 64 || memcmp(sk.p + 32, pk.p, 32) != 0)
             return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed Ed25519 key");
         vouch_ssh_privkey *k = calloc(1, sizeof *k);
         if (!k) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
@@ -273,7 +591,7 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
         /* the private numbers are "secure" BIGNUMs: OpenSSL then wipes them and the
          * parameters made from them when it frees them */
         for (int i = 0; i < 6 && !rc; i++)
-            if (sshr_mpint(r, &v[i]) || !(bn[i] = i < 2 ? BN_new() : BN_secure_new()) || !BN_bin2bn(v[i].p, (int)v[i].n, bn[i]))
+            if (vsshr_mpint(r, &v[i]) || !(bn[i] = i < 2 ? BN_new() : BN_secure_new()) || !BN_bin2bn(v[i].p, (int)v[i].n, bn[i]))
                 rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed RSA key");
         BN_CTX *ctx = rc ? NULL : BN_CTX_secure_new();
         if (!rc && !ctx) rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
@@ -297,8 +615,8 @@ static int read_openssh_private(sshr *r, vouch_ssh_privkey **out, vouch_diag *d)
         int kind = IS("ecdsa-sha2-nistp256") ? VOUCH_SSH_ECDSA_P256 : IS("ecdsa-sha2-nistp384") ? VOUCH_SSH_ECDSA_P384 : VOUCH_SSH_ECDSA_P521;
         vspan curve, q, dv;
         const char *group = kind == VOUCH_SSH_ECDSA_P256 ? "P-256" : kind == VOUCH_SSH_ECDSA_P384 ? "P-384" : "P-521";
-        if (sshr_text(r, &curve) || curve.n != 8 || memcmp(curve.p, curve_id(kind), 8) != 0 || sshr_string(r, &q) ||
-            sshr_mpint(r, &dv) || !(bn[0] = BN_secure_new()) || !BN_bin2bn(dv.p, (int)dv.n, bn[0]))
+        if (vsshr_text(r, &curve) || curve.n != 8 || memcmp(curve.p, curve_id(kind), 8) != 0 || vsshr_string(r, &q) ||
+            vsshr_mpint(r, &dv) || !(bn[0] = BN_secure_new()) || !BN_bin2bn(dv.p, (int)dv.n, bn[0]))
             rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed ECDSA key");
         if (!rc && (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
                     !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn[0]) ||
@@ -334,28 +652,28 @@ static int load_openssh(const uint8_t *data, size_t len, vouch_ssh_privkey **out
     int rc = 0;
     if (b64_decode(body, raw, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, -1, "OpenSSH key: bad base64");
     static const char MAGIC[] = "openssh-key-v1";
-    sshr r = {raw, raw};
+    vsshr r = {raw, raw};
     vspan cipher, kdf, kdfopts, pub, priv;
     uint32_t nkeys, c1, c2;
     if (!rc && (n < sizeof MAGIC || memcmp(raw, MAGIC, sizeof MAGIC) != 0)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "not an openssh-key-v1 key");
-    if (!rc) r = (sshr){raw + sizeof MAGIC, raw + n};
-    if (!rc && (sshr_text(&r, &cipher) || sshr_text(&r, &kdf) || sshr_string(&r, &kdfopts) || sshr_u32(&r, &nkeys) ||
-                sshr_string(&r, &pub) || sshr_string(&r, &priv) || r.p != r.end))
+    if (!rc) r = (vsshr){raw + sizeof MAGIC, raw + n};
+    if (!rc && (vsshr_text(&r, &cipher) || vsshr_text(&r, &kdf) || vsshr_string(&r, &kdfopts) || vsshr_u32(&r, &nkeys) ||
+                vsshr_string(&r, &pub) || vsshr_string(&r, &priv) || r.p != r.end))
         rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: malformed");
     if (!rc && (cipher.n != 4 || memcmp(cipher.p, "none", 4) != 0))
         rc = vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "the key is encrypted: decrypt it first (ssh-keygen -p -N '' -f KEY)");
     if (!rc && (kdf.n != 4 || memcmp(kdf.p, "none", 4) != 0 || kdfopts.n != 0)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: a KDF without a cipher");
     if (!rc && nkeys != 1) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key file with %u keys; one is expected", nkeys);
-    sshr pr = {priv.p, priv.p + priv.n};
-    if (!rc && (priv.n % 8 != 0 || sshr_u32(&pr, &c1) || sshr_u32(&pr, &c2) || c1 != c2))
+    vsshr pr = {priv.p, priv.p + priv.n};
+    if (!rc && (priv.n % 8 != 0 || vsshr_u32(&pr, &c1) || vsshr_u32(&pr, &c2) || c1 != c2))
         rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the check values differ (a wrong passphrase or a damaged key)");
     if (!rc) rc = read_openssh_private(&pr, out, d);
     vspan comment;
-    if (!rc && sshr_text(&pr, &comment)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no comment");
+    if (!rc && vsshr_text(&pr, &comment)) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: no comment");
     for (uint8_t i = 1; !rc && pr.p != pr.end; i++, pr.p++) /* padding 1, 2, 3, ... */
         if (*pr.p != i) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: bad padding");
     if (!rc) { /* the public key in the header is the private key's */
-        size_t bl;
+        size_t bl = 0;
         const uint8_t *b = vouch_ssh_pubkey_blob((*out)->pub, &bl);
         if (bl != pub.n || memcmp(b, pub.p, bl) != 0) rc = vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "OpenSSH key: the public key does not match the private key");
     }
@@ -413,7 +731,7 @@ static int put_bn(dbuf *b, EVP_PKEY *p, const char *name) {
     BIGNUM *v = NULL;
     uint8_t *bytes = NULL;
     size_t n = 0;
-    int rc = EVP_PKEY_get_bn_param(p, name, &v) == 1 && !bn_bytes(v, &bytes, &n) ? sshw_mpint(b, bytes, n) : VOUCH_E_INTERNAL;
+    int rc = EVP_PKEY_get_bn_param(p, name, &v) == 1 && !bn_bytes(v, &bytes, &n) ? vsshw_mpint(b, bytes, n) : VOUCH_E_INTERNAL;
     if (bytes) sodium_memzero(bytes, n);
     free(bytes);
     BN_clear_free(v);
@@ -426,32 +744,32 @@ int vouch_ssh_privkey_openssh(const vouch_ssh_privkey *k, const char *comment, c
     dbuf priv = {.secret = true}, whole = {.secret = true};
     uint32_t check;
     vouch_random((uint8_t *)&check, sizeof check);
-    int rc = sshw_u32(&priv, check) || sshw_u32(&priv, check);
-    size_t publen;
+    int rc = vsshw_u32(&priv, check) || vsshw_u32(&priv, check);
+    size_t publen = 0;
     const uint8_t *pub = vouch_ssh_pubkey_blob(k->pub, &publen);
-    if (!rc) rc = sshw_cstr(&priv, ssh_type_name(k->kind));
+    if (!rc) rc = vsshw_cstr(&priv, vssh_type_name(k->kind));
     if (!rc && k->kind == VOUCH_SSH_ED25519) {
-        rc = sshw_string(&priv, k->ed25519 + 32, 32);
-        if (!rc) rc = sshw_string(&priv, k->ed25519, 64);
+        rc = vsshw_string(&priv, k->ed25519 + 32, 32);
+        if (!rc) rc = vsshw_string(&priv, k->ed25519, 64);
     } else if (!rc && k->kind == VOUCH_SSH_RSA) {
         const char *names[] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
                                OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2};
         for (int i = 0; i < 6 && !rc; i++) rc = put_bn(&priv, k->pkey, names[i]);
     } else if (!rc) {
-        sshr r = {pub, pub + publen};
+        vsshr r = {pub, pub + publen};
         vspan t, curve, q;
-        sshr_string(&r, &t), sshr_string(&r, &curve), sshr_string(&r, &q);
-        rc = sshw_string(&priv, curve.p, curve.n);
-        if (!rc) rc = sshw_string(&priv, q.p, q.n);
+        vsshr_string(&r, &t), vsshr_string(&r, &curve), vsshr_string(&r, &q);
+        rc = vsshw_string(&priv, curve.p, curve.n);
+        if (!rc) rc = vsshw_string(&priv, q.p, q.n);
         if (!rc) rc = put_bn(&priv, k->pkey, OSSL_PKEY_PARAM_PRIV_KEY);
     }
-    if (!rc) rc = sshw_cstr(&priv, comment ? comment : "");
+    if (!rc) rc = vsshw_cstr(&priv, comment ? comment : "");
     for (uint8_t i = 1; !rc && priv.n % 8; i++) rc = dbuf_put(&priv, &i, 1);
     static const char MAGIC[] = "openssh-key-v1";
     if (!rc) rc = dbuf_put(&whole, MAGIC, sizeof MAGIC);
-    if (!rc) rc = sshw_cstr(&whole, "none") || sshw_cstr(&whole, "none") || sshw_string(&whole, "", 0) || sshw_u32(&whole, 1);
-    if (!rc) rc = sshw_string(&whole, pub, publen);
-    if (!rc) rc = sshw_string(&whole, priv.p, priv.n);
+    if (!rc) rc = vsshw_cstr(&whole, "none") || vsshw_cstr(&whole, "none") || vsshw_string(&whole, "", 0) || vsshw_u32(&whole, 1);
+    if (!rc) rc = vsshw_string(&whole, pub, publen);
+    if (!rc) rc = vsshw_string(&whole, priv.p, priv.n);
     if (!rc) {
         size_t b64len = sodium_base64_ENCODED_LEN(whole.n, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = malloc(b64len);
@@ -515,12 +833,12 @@ static void ctx_give(vouch_ssh_privkey *k, int row, EVP_PKEY_CTX *c) {
 
 /* Appends the signature blob (string algorithm, string signature) of data, as an SSH
  * string, to out. data may point into out: it is read before out grows. */
-int ssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out) {
+int vssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out) {
     vouch_ssh_privkey *k = (vouch_ssh_privkey *)ck; /* only the context pool changes */
     if (!k || !out || (!data && len)) return VOUCH_E_ARG;
     uint8_t s[1024], r[66];
     size_t sl = 0;
-    const char *alg = ssh_type_name(k->kind);
+    const char *alg = vssh_type_name(k->kind);
     int rc = 0;
     if (k->kind == VOUCH_SSH_ED25519) {
         crypto_sign_detached(s, NULL, data, len, k->ed25519);
@@ -557,19 +875,19 @@ int ssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len
         }
         /* the signature is two mpints, r and s, in a fixed buffer */
         dbuf inner = {s, 0, sizeof s};
-        if (!rc) rc = sshw_mpint(&inner, r, size) || sshw_mpint(&inner, sv, size) ? VOUCH_E_INTERNAL : 0;
+        if (!rc) rc = vsshw_mpint(&inner, r, size) || vsshw_mpint(&inner, sv, size) ? VOUCH_E_INTERNAL : 0;
         sl = inner.n;
     }
     if (rc) return rc;
     size_t al = strlen(alg);
-    return sshw_u32(out, (uint32_t)(8 + al + sl)) || sshw_string(out, alg, al) || sshw_string(out, s, sl) ? VOUCH_E_NOMEM : 0;
+    return vsshw_u32(out, (uint32_t)(8 + al + sl)) || vsshw_string(out, alg, al) || vsshw_string(out, s, sl) ? VOUCH_E_NOMEM : 0;
 }
 
 int vouch_ssh_privkey_sign(const vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, uint8_t **sig, size_t *siglen) {
     if (!k || !sig || !siglen || (!data && len)) return VOUCH_E_ARG;
     *sig = NULL;
     dbuf b = {0};
-    int rc = ssh_sign_append(k, data, len, rsa_sha256, &b);
+    int rc = vssh_sign_append(k, data, len, rsa_sha256, &b);
     if (rc) { free(b.p); return rc; }
     /* the caller gets the blob itself, without the outer length */
     memmove(b.p, b.p + 4, b.n - 4);

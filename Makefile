@@ -27,6 +27,7 @@ run: release
 
 test: deps
 	@bash scripts/check-repo-paths.sh
+	@bash scripts/check-c-layers.sh
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) --no-print-directory fuzz-smoke

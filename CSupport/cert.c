@@ -64,20 +64,20 @@ static bool string_valid(int tag, vspan v) {
 }
 
 int vname_check(vspan name_tlv, bool *empty) {
-    der_reader r = der_of(name_tlv), s;
+    vder_reader r = vder_of(name_tlv), s;
     vspan body;
-    if (der_expect(&r, DER_SEQUENCE, &body, NULL) || !der_done(&r)) return VOUCH_E_DER;
+    if (vder_expect(&r, DER_SEQUENCE, &body, NULL) || !vder_done(&r)) return VOUCH_E_DER;
     *empty = body.n == 0;
-    s = der_of(body);
-    while (!der_done(&s)) {
+    s = vder_of(body);
+    while (!vder_done(&s)) {
         vspan rdn, atv, oid, val;
-        if (der_expect(&s, DER_SET, &rdn, NULL) || rdn.n == 0) return VOUCH_E_DER;
-        der_reader a = der_of(rdn);
-        while (!der_done(&a)) {
-            if (der_expect(&a, DER_SEQUENCE, &atv, NULL)) return VOUCH_E_DER;
-            der_reader v = der_of(atv);
+        if (vder_expect(&s, DER_SET, &rdn, NULL) || rdn.n == 0) return VOUCH_E_DER;
+        vder_reader a = vder_of(rdn);
+        while (!vder_done(&a)) {
+            if (vder_expect(&a, DER_SEQUENCE, &atv, NULL)) return VOUCH_E_DER;
+            vder_reader v = vder_of(atv);
             int t;
-            if (der_expect(&v, DER_OID, &oid, NULL) || oid.n == 0 || der_next(&v, &t, &val, NULL) || !der_done(&v) ||
+            if (vder_expect(&v, DER_OID, &oid, NULL) || oid.n == 0 || vder_next(&v, &t, &val, NULL) || !vder_done(&v) ||
                 !string_valid(t, val))
                 return VOUCH_E_DER;
         }
@@ -94,9 +94,9 @@ static bool printable_ascii(vspan v) {
 }
 
 static bool tlvs_well_formed(vspan content) {
-    der_reader r = der_of(content);
-    while (!der_done(&r))
-        if (der_next(&r, NULL, NULL, NULL)) return false;
+    vder_reader r = vder_of(content);
+    while (!vder_done(&r))
+        if (vder_next(&r, NULL, NULL, NULL)) return false;
     return true;
 }
 
@@ -134,10 +134,10 @@ static bool mailbox_valid(vspan v) {
 /* The names a certificate's subjectAltName gives for its subject must be valid names:
  * they are matched against operators' allowed lists and name constraints. */
 static const char *san_names_problem(vspan seq) {
-    der_reader r = der_of(seq);
+    vder_reader r = vder_of(seq);
     int t;
     vspan v;
-    while (!der_done(&r) && !der_next(&r, &t, &v, NULL)) {
+    while (!vder_done(&r) && !vder_next(&r, &t, &v, NULL)) {
         if (t == DER_CTX_PRIM(2) && !vdns_name_valid(v)) return "a subjectAltName dNSName is not a valid host name";
         if (t == DER_CTX_PRIM(1) && !mailbox_valid(v)) return "a subjectAltName rfc822Name is not a valid mailbox";
     }
@@ -151,14 +151,14 @@ static int general_names_check(vspan seq, bool constraint, const char **why);
  * (truststore.c, verify.c) reads the rest. */
 static bool subtrees_valid(vspan subtrees) {
     if (subtrees.n == 0) return false;
-    der_reader r = der_of(subtrees);
-    while (!der_done(&r)) {
+    vder_reader r = vder_of(subtrees);
+    while (!vder_done(&r)) {
         vspan st;
         const char *why;
-        if (der_expect(&r, DER_SEQUENCE, &st, NULL) || st.n == 0) return false;
-        der_reader s = der_of(st);
+        if (vder_expect(&r, DER_SEQUENCE, &st, NULL) || st.n == 0) return false;
+        vder_reader s = vder_of(st);
         vspan base;
-        if (der_next(&s, NULL, NULL, &base) || general_names_check(base, true, &why)) return false;
+        if (vder_next(&s, NULL, NULL, &base) || general_names_check(base, true, &why)) return false;
         if (!tlvs_well_formed((vspan){s.p, (size_t)(s.end - s.p)})) return false;
     }
     return true;
@@ -168,16 +168,16 @@ int vgeneral_names_check(vspan seq, const char **why) { return general_names_che
 
 /* In name constraints an iPAddress is an address and a mask (8 or 32 bytes). */
 static int general_names_check(vspan seq, bool constraint, const char **why) {
-    der_reader r = der_of(seq);
-    while (!der_done(&r)) {
+    vder_reader r = vder_of(seq);
+    while (!vder_done(&r)) {
         int t;
         vspan v;
-        if (der_next(&r, &t, &v, NULL)) FAIL("unreadable GeneralName");
+        if (vder_next(&r, &t, &v, NULL)) FAIL("unreadable GeneralName");
         switch (t) {
         case DER_CTX(0): { /* otherName: type-id OID, [0] EXPLICIT value */
-            der_reader o = der_of(v);
+            vder_reader o = vder_of(v);
             vspan inner;
-            if (der_expect(&o, DER_OID, NULL, NULL) || der_expect(&o, DER_CTX(0), &inner, NULL) || !der_done(&o) ||
+            if (vder_expect(&o, DER_OID, NULL, NULL) || vder_expect(&o, DER_CTX(0), &inner, NULL) || !vder_done(&o) ||
                 !tlvs_well_formed(inner) || inner.n == 0)
                 FAIL("bad otherName");
             break;
@@ -189,10 +189,10 @@ static int general_names_check(vspan seq, bool constraint, const char **why) {
             if (!tlvs_well_formed(v)) FAIL("bad x400Address or ediPartyName");
             break;
         case DER_CTX(4): { /* directoryName: [4] EXPLICIT Name */
-            der_reader o = der_of(v);
+            vder_reader o = vder_of(v);
             vspan name;
             bool empty;
-            if (der_expect(&o, DER_SEQUENCE, NULL, &name) || !der_done(&o) || vname_check(name, &empty))
+            if (vder_expect(&o, DER_SEQUENCE, NULL, &name) || !vder_done(&o) || vname_check(name, &empty))
                 FAIL("bad directoryName");
             break;
         }
@@ -201,7 +201,7 @@ static int general_names_check(vspan seq, bool constraint, const char **why) {
                 FAIL(constraint ? "iPAddress constraint of neither 8 nor 32 bytes" : "iPAddress of neither 4 nor 16 bytes");
             break;
         case DER_CTX_PRIM(8):
-            if (!der_oid_valid(v)) FAIL("bad registeredID");
+            if (!vder_oid_valid(v)) FAIL("bad registeredID");
             break;
         default:
             FAIL("not a GeneralName");
@@ -210,29 +210,32 @@ static int general_names_check(vspan seq, bool constraint, const char **why) {
     return 0;
 }
 
-static int read_bool(der_reader *r, bool *out) {
+static int read_bool(vder_reader *r, bool *out) {
     vspan b;
-    if (der_peek(r) != DER_BOOLEAN) { *out = false; return 0; }
-    if (der_expect(r, DER_BOOLEAN, &b, NULL) || b.n != 1 || (b.p[0] != 0 && b.p[0] != 0xff)) return VOUCH_E_DER;
+    if (vder_peek(r) != DER_BOOLEAN) { *out = false; return 0; }
+    if (vder_expect(r, DER_BOOLEAN, &b, NULL) || b.n != 1 || (b.p[0] != 0 && b.p[0] != 0xff)) return VOUCH_E_DER;
     *out = b.p[0] == 0xff;
     return 0;
 }
 
+/* SkipCerts ::= INTEGER (0..MAX): a minimal, non-negative integer. */
+static bool skip_certs(vspan n) { return n.n > 0 && vder_integer_minimal(n) && !(n.p[0] & 0x80); }
+
 static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const char **why) {
-    der_reader r = der_of(val);
+    vder_reader r = vder_of(val);
     if (OID_IS(oid, OID_BC)) {
         vspan seq;
-        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r)) FAIL("bad basicConstraints");
-        der_reader s = der_of(seq);
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r)) FAIL("bad basicConstraints");
+        vder_reader s = vder_of(seq);
         bool ca;
         if (read_bool(&s, &ca)) FAIL("bad basicConstraints cA flag");
         c->has_bc = true;
         c->bc_critical = critical;
         c->is_ca = ca;
-        if (!der_done(&s)) {
+        if (!vder_done(&s)) {
             vspan pl;
-            if (der_expect(&s, DER_INTEGER, &pl, NULL) || !der_done(&s)) FAIL("bad basicConstraints pathLen");
-            int64_t v = der_small_uint(pl);
+            if (vder_expect(&s, DER_INTEGER, &pl, NULL) || !vder_done(&s)) FAIL("bad basicConstraints pathLen");
+            int64_t v = vder_small_uint(pl);
             if (v < 0 || v > 1000000) FAIL("bad basicConstraints pathLen");
             c->pathlen = (int)v;
         }
@@ -240,7 +243,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     }
     if (OID_IS(oid, OID_KU)) {
         vspan bits;
-        if (der_expect(&r, DER_BIT_STRING, &bits, NULL) || !der_done(&r) || bits.n < 2 || bits.n > 3 || bits.p[0] > 7)
+        if (vder_expect(&r, DER_BIT_STRING, &bits, NULL) || !vder_done(&r) || bits.n < 2 || bits.n > 3 || bits.p[0] > 7)
             FAIL("bad keyUsage");
         if (bits.p[bits.n - 1] & ((1u << bits.p[0]) - 1)) FAIL("keyUsage has bits set in its unused bits (not DER)");
         c->has_ku = true;
@@ -251,11 +254,11 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     }
     if (OID_IS(oid, OID_EKU)) {
         vspan seq, p;
-        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r) || seq.n == 0) FAIL("bad extKeyUsage");
-        der_reader s = der_of(seq);
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad extKeyUsage");
+        vder_reader s = vder_of(seq);
         c->has_eku = true;
-        while (!der_done(&s)) {
-            if (der_expect(&s, DER_OID, &p, NULL) || p.n == 0) FAIL("bad extKeyUsage purpose");
+        while (!vder_done(&s)) {
+            if (vder_expect(&s, DER_OID, &p, NULL) || p.n == 0) FAIL("bad extKeyUsage purpose");
             if (OID_IS(p, OID_CLIENT_AUTH)) c->eku_client_auth = true;
             if (OID_IS(p, OID_SERVER_AUTH)) c->eku_server_auth = true;
             if (OID_IS(p, OID_ANY_EKU)) c->eku_any = true;
@@ -263,7 +266,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
         return 0;
     }
     if (OID_IS(oid, OID_SKI)) {
-        if (der_expect(&r, DER_OCTET_STRING, &c->ski, NULL) || !der_done(&r)) FAIL("bad subjectKeyIdentifier");
+        if (vder_expect(&r, DER_OCTET_STRING, &c->ski, NULL) || !vder_done(&r)) FAIL("bad subjectKeyIdentifier");
         c->has_ski = true;
         c->ski_critical = critical;
         return 0;
@@ -271,12 +274,12 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     if (OID_IS(oid, OID_AKI)) {
         vspan seq, part;
         int t;
-        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r)) FAIL("bad authorityKeyIdentifier");
-        der_reader s = der_of(seq);
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r)) FAIL("bad authorityKeyIdentifier");
+        vder_reader s = vder_of(seq);
         c->has_aki = true;
         c->aki_critical = critical;
-        while (!der_done(&s)) {
-            if (der_next(&s, &t, &part, NULL)) FAIL("bad authorityKeyIdentifier");
+        while (!vder_done(&s)) {
+            if (vder_next(&s, &t, &part, NULL)) FAIL("bad authorityKeyIdentifier");
             if (t == DER_CTX_PRIM(0)) c->aki_keyid = part;
             else if (t == DER_CTX(1) && part.n && !vgeneral_names_check(part, why)) c->aki_issuer = part;
             else if (t == DER_CTX_PRIM(2)) c->aki_serial = part;
@@ -286,7 +289,7 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     }
     if (OID_IS(oid, OID_SAN)) {
         vspan seq, whole;
-        if (der_expect(&r, DER_SEQUENCE, &seq, &whole) || !der_done(&r)) FAIL("bad subjectAltName");
+        if (vder_expect(&r, DER_SEQUENCE, &seq, &whole) || !vder_done(&r)) FAIL("bad subjectAltName");
         int rc = vgeneral_names_check(seq, why);
         if (rc) return rc;
         c->san_problem = san_names_problem(seq);
@@ -298,75 +301,140 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
     }
     if (OID_IS(oid, OID_NC)) {
         vspan seq, whole;
-        if (der_expect(&r, DER_SEQUENCE, &seq, &whole) || !der_done(&r)) FAIL("bad nameConstraints");
+        if (vder_expect(&r, DER_SEQUENCE, &seq, &whole) || !vder_done(&r)) FAIL("bad nameConstraints");
         /* RFC 5280 4.2.1.10: permittedSubtrees [0] and/or excludedSubtrees [1], at least one */
-        der_reader s = der_of(seq);
+        vder_reader s = vder_of(seq);
         vspan sub;
         bool any = false;
-        if (der_peek(&s) == DER_CTX(0)) {
-            if (der_expect(&s, DER_CTX(0), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints permittedSubtrees");
+        if (vder_peek(&s) == DER_CTX(0)) {
+            if (vder_expect(&s, DER_CTX(0), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints permittedSubtrees");
             any = true;
         }
-        if (der_peek(&s) == DER_CTX(1)) {
-            if (der_expect(&s, DER_CTX(1), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints excludedSubtrees");
+        if (vder_peek(&s) == DER_CTX(1)) {
+            if (vder_expect(&s, DER_CTX(1), &sub, NULL) || !subtrees_valid(sub)) FAIL("bad nameConstraints excludedSubtrees");
             any = true;
         }
-        if (!der_done(&s) || !any) FAIL("nameConstraints must hold permittedSubtrees or excludedSubtrees");
+        if (!vder_done(&s) || !any) FAIL("nameConstraints must hold permittedSubtrees or excludedSubtrees");
         c->has_nc = true;
         c->nc_critical = critical;
         c->nc = whole;
         return 0;
     }
+    /* The policy extensions are understood as OpenSSL's default does (recognised, policy
+     * processing off), and read strictly all the same: what is not well formed is refused. */
     if (OID_IS(oid, OID_PC)) {
+        /* PolicyConstraints ::= SEQUENCE { requireExplicitPolicy [0] SkipCerts OPTIONAL,
+         *   inhibitPolicyMapping [1] SkipCerts OPTIONAL }, not empty (RFC 5280 4.2.1.11) */
+        vspan seq, n;
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad policyConstraints");
+        vder_reader s = vder_of(seq);
+        if (vder_peek(&s) == DER_CTX_PRIM(0) && (vder_expect(&s, DER_CTX_PRIM(0), &n, NULL) || !skip_certs(n)))
+            FAIL("bad policyConstraints requireExplicitPolicy");
+        if (vder_peek(&s) == DER_CTX_PRIM(1) && (vder_expect(&s, DER_CTX_PRIM(1), &n, NULL) || !skip_certs(n)))
+            FAIL("bad policyConstraints inhibitPolicyMapping");
+        if (!vder_done(&s)) FAIL("bad policyConstraints");
         c->has_pc = true;
         c->pc_critical = critical;
         return 0;
     }
-    if (OID_IS(oid, OID_CP) || OID_IS(oid, OID_PM) || OID_IS(oid, OID_IAP))
-        return 0; /* understood as OpenSSL does: recognised, policy processing off */
+    if (OID_IS(oid, OID_CP)) {
+        /* certificatePolicies ::= SEQUENCE SIZE (1..MAX) OF PolicyInformation { policyIdentifier
+         *   OID, policyQualifiers SEQUENCE SIZE (1..MAX) OF { OID, ANY } OPTIONAL }; an OID once */
+        vspan seq, info, ids[64];
+        size_t nids = 0;
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad certificatePolicies");
+        vder_reader s = vder_of(seq);
+        while (!vder_done(&s)) {
+            vspan id, quals, q;
+            if (vder_expect(&s, DER_SEQUENCE, &info, NULL)) FAIL("bad certificatePolicies PolicyInformation");
+            vder_reader pi = vder_of(info);
+            if (vder_expect(&pi, DER_OID, &id, NULL) || !vder_oid_valid(id)) FAIL("bad certificatePolicies policyIdentifier");
+            for (size_t k = 0; k < nids; k++)
+                if (vspan_eq(ids[k], id)) FAIL("a policy appears twice in certificatePolicies");
+            if (nids == 64) FAIL("more than 64 certificate policies");
+            ids[nids++] = id;
+            if (!vder_done(&pi)) {
+                if (vder_expect(&pi, DER_SEQUENCE, &quals, NULL) || !vder_done(&pi) || quals.n == 0)
+                    FAIL("bad certificatePolicies policyQualifiers");
+                vder_reader qs = vder_of(quals);
+                while (!vder_done(&qs)) {
+                    vspan qid;
+                    if (vder_expect(&qs, DER_SEQUENCE, &q, NULL)) FAIL("bad certificatePolicies PolicyQualifierInfo");
+                    vder_reader qi = vder_of(q);
+                    if (vder_expect(&qi, DER_OID, &qid, NULL) || !vder_oid_valid(qid) || vder_next(&qi, NULL, NULL, NULL) ||
+                        !vder_done(&qi))
+                        FAIL("bad certificatePolicies PolicyQualifierInfo");
+                }
+            }
+        }
+        return 0;
+    }
+    if (OID_IS(oid, OID_PM)) {
+        /* PolicyMappings ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { issuerDomainPolicy OID,
+         *   subjectDomainPolicy OID } */
+        vspan seq, m, a, b;
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad policyMappings");
+        vder_reader s = vder_of(seq);
+        while (!vder_done(&s)) {
+            if (vder_expect(&s, DER_SEQUENCE, &m, NULL)) FAIL("bad policyMappings");
+            vder_reader pm = vder_of(m);
+            if (vder_expect(&pm, DER_OID, &a, NULL) || vder_expect(&pm, DER_OID, &b, NULL) || !vder_done(&pm) ||
+                !vder_oid_valid(a) || !vder_oid_valid(b))
+                FAIL("bad policyMappings");
+        }
+        return 0;
+    }
+    if (OID_IS(oid, OID_IAP)) {
+        /* InhibitAnyPolicy ::= SkipCerts ::= INTEGER (0..MAX) */
+        vspan n;
+        if (vder_expect(&r, DER_INTEGER, &n, NULL) || !vder_done(&r) || !skip_certs(n)) FAIL("bad inhibitAnyPolicy");
+        return 0;
+    }
     if (OID_IS(oid, OID_CRLDP)) {
         /* read, never used (revocation comes from pushed CRLs), but read strictly as OpenSSL
          * does: CRLDistributionPoints ::= SEQUENCE SIZE (1..MAX) OF DistributionPoint */
         vspan seq, dp;
-        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r) || seq.n == 0) FAIL("bad cRLDistributionPoints");
-        der_reader s = der_of(seq);
-        while (!der_done(&s)) {
-            if (der_expect(&s, DER_SEQUENCE, &dp, NULL)) FAIL("bad cRLDistributionPoints");
-            der_reader d = der_of(dp);
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad cRLDistributionPoints");
+        vder_reader s = vder_of(seq);
+        while (!vder_done(&s)) {
+            if (vder_expect(&s, DER_SEQUENCE, &dp, NULL)) FAIL("bad cRLDistributionPoints");
+            vder_reader d = vder_of(dp);
             vspan part;
-            if (der_peek(&d) == DER_CTX(0)) { /* distributionPoint: fullName [0] or nameRelativeToCRLIssuer [1] */
+            if (vder_peek(&d) == DER_CTX(0)) { /* distributionPoint: fullName [0] or nameRelativeToCRLIssuer [1] */
                 vspan name;
                 int t;
-                if (der_expect(&d, DER_CTX(0), &part, NULL)) FAIL("bad distributionPoint");
-                der_reader n = der_of(part);
-                if (der_next(&n, &t, &name, NULL) || !der_done(&n)) FAIL("bad distributionPoint");
+                if (vder_expect(&d, DER_CTX(0), &part, NULL)) FAIL("bad distributionPoint");
+                vder_reader n = vder_of(part);
+                if (vder_next(&n, &t, &name, NULL) || !vder_done(&n)) FAIL("bad distributionPoint");
                 if (t == DER_CTX(0) ? name.n == 0 || vgeneral_names_check(name, why) : t != DER_CTX(1) || name.n == 0)
                     FAIL("bad distributionPoint name");
             }
-            if (der_peek(&d) == DER_CTX_PRIM(1) && (der_expect(&d, DER_CTX_PRIM(1), &part, NULL) || part.n == 0 || part.p[0] > 7))
+            if (vder_peek(&d) == DER_CTX_PRIM(1) && (vder_expect(&d, DER_CTX_PRIM(1), &part, NULL) || part.n == 0 || part.p[0] > 7))
                 FAIL("bad distributionPoint reasons");
-            if (der_peek(&d) == DER_CTX(2) &&
-                (der_expect(&d, DER_CTX(2), &part, NULL) || part.n == 0 || vgeneral_names_check(part, why)))
+            if (vder_peek(&d) == DER_CTX(2) &&
+                (vder_expect(&d, DER_CTX(2), &part, NULL) || part.n == 0 || vgeneral_names_check(part, why)))
                 FAIL("bad distributionPoint cRLIssuer");
-            if (!der_done(&d)) FAIL("bad distributionPoint");
+            if (!vder_done(&d)) FAIL("bad distributionPoint");
         }
         return 0; /* RFC 5280 4.2.1.13: SHOULD be non-critical; critical, it is understood all the same */
     }
     if (OID_IS(oid, OID_AIA)) {
         /* AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF { accessMethod OID, accessLocation GeneralName } */
         vspan seq, ad;
-        if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r) || seq.n == 0) FAIL("bad authorityInfoAccess");
-        der_reader s = der_of(seq);
-        while (!der_done(&s)) {
+        if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r) || seq.n == 0) FAIL("bad authorityInfoAccess");
+        vder_reader s = vder_of(seq);
+        while (!vder_done(&s)) {
             vspan loc;
-            if (der_expect(&s, DER_SEQUENCE, &ad, NULL)) FAIL("bad authorityInfoAccess");
-            der_reader a = der_of(ad);
-            if (der_expect(&a, DER_OID, NULL, NULL) || der_next(&a, NULL, NULL, &loc) || !der_done(&a) ||
+            if (vder_expect(&s, DER_SEQUENCE, &ad, NULL)) FAIL("bad authorityInfoAccess");
+            vder_reader a = vder_of(ad);
+            if (vder_expect(&a, DER_OID, NULL, NULL) || vder_next(&a, NULL, NULL, &loc) || !vder_done(&a) ||
                 vgeneral_names_check(loc, why))
                 FAIL("bad authorityInfoAccess accessDescription");
         }
-        if (!critical) return 0;
-        /* RFC 5280 4.2.2.1: MUST be non-critical; marked critical it is refused as unknown */
+        /* RFC 5280 4.2.2.1: MUST be non-critical; understood all the same (Go accepts it),
+         * and the verifier's profile rules warn about it */
+        c->aia_critical = critical;
+        return 0;
     }
     if (critical && !c->unknown_critical) {
         c->unknown_critical = true;
@@ -391,17 +459,17 @@ static int parse_extension(vcert *c, vspan oid, bool critical, vspan val, const 
 
 bool vcert_akid_matches(const vcert *child, const vcert *parent) {
     if (!child->has_aki) return true;
-    if (child->aki_keyid.p && parent->has_ski && !span_eq(child->aki_keyid, parent->ski)) return false;
-    if (child->aki_serial.p && !span_eq(child->aki_serial, parent->serial)) return false;
+    if (child->aki_keyid.p && parent->has_ski && !vspan_eq(child->aki_keyid, parent->ski)) return false;
+    if (child->aki_serial.p && !vspan_eq(child->aki_serial, parent->serial)) return false;
     if (child->aki_issuer.p) {
         /* one of the GeneralNames must be a directoryName [4] equal to the parent's issuer */
-        der_reader r = der_of(child->aki_issuer);
+        vder_reader r = vder_of(child->aki_issuer);
         bool found = false;
-        while (!der_done(&r)) {
+        while (!vder_done(&r)) {
             int t;
             vspan gn;
-            if (der_next(&r, &t, &gn, NULL)) return false;
-            if (t == DER_CTX(4) && span_eq(gn, parent->issuer)) found = true;
+            if (vder_next(&r, &t, &gn, NULL)) return false;
+            if (t == DER_CTX(4) && vspan_eq(gn, parent->issuer)) found = true;
         }
         if (!found) return false;
     }
@@ -410,8 +478,16 @@ bool vcert_akid_matches(const vcert *child, const vcert *parent) {
 
 static bool seen_before(vspan *seen, size_t n, vspan oid) {
     for (size_t i = 0; i < n; i++)
-        if (span_eq(seen[i], oid)) return true;
+        if (vspan_eq(seen[i], oid)) return true;
     return false;
+}
+
+/* A UniqueIdentifier ([n] IMPLICIT BIT STRING): primitive, with a valid unused-bits count
+ * whose bits are zero. */
+static bool unique_id(vder_reader *r, int tag) {
+    vspan v;
+    if (vder_expect(r, tag, &v, NULL) || v.n == 0 || v.p[0] > 7 || (v.n == 1 && v.p[0] != 0)) return false;
+    return v.n == 1 || (v.p[v.n - 1] & ((1u << v.p[0]) - 1)) == 0;
 }
 
 int vcert_parse(const uint8_t *der, size_t len, vcert *c, const char **why) {
@@ -420,68 +496,70 @@ int vcert_parse(const uint8_t *der, size_t len, vcert *c, const char **why) {
     memset(c, 0, sizeof *c);
     c->pathlen = -1;
     vspan all = {der, len}, body, sigbits, tbsbody;
-    der_reader r = der_of(all), s, t;
+    vder_reader r = vder_of(all), s, t;
     int tag;
-    if (der_expect(&r, DER_SEQUENCE, &body, &c->whole) || !der_done(&r)) FAIL("not a DER certificate");
-    s = der_of(body);
-    if (der_expect(&s, DER_SEQUENCE, &tbsbody, &c->tbs)) FAIL("missing tbsCertificate");
+    if (vder_expect(&r, DER_SEQUENCE, &body, &c->whole) || !vder_done(&r)) FAIL("not a DER certificate");
+    s = vder_of(body);
+    if (vder_expect(&s, DER_SEQUENCE, &tbsbody, &c->tbs)) FAIL("missing tbsCertificate");
     vspan alg_content;
-    if (der_expect(&s, DER_SEQUENCE, &alg_content, &c->outer_alg)) FAIL("missing signatureAlgorithm");
-    if (der_expect(&s, DER_BIT_STRING, &sigbits, NULL) || !der_done(&s)) FAIL("missing signatureValue");
+    if (vder_expect(&s, DER_SEQUENCE, &alg_content, &c->outer_alg)) FAIL("missing signatureAlgorithm");
+    if (vder_expect(&s, DER_BIT_STRING, &sigbits, NULL) || !vder_done(&s)) FAIL("missing signatureValue");
     if (sigbits.n < 1 || sigbits.p[0] != 0) FAIL("signatureValue has unused bits");
     c->sig_value.p = sigbits.p + 1;
     c->sig_value.n = sigbits.n - 1;
     c->sig_alg = vsig_from_algid(alg_content);
 
-    t = der_of(tbsbody);
+    t = vder_of(tbsbody);
     c->version = 1;
-    if (der_peek(&t) == DER_CTX(0)) {
+    if (vder_peek(&t) == DER_CTX(0)) {
         vspan vw, vi;
-        if (der_expect(&t, DER_CTX(0), &vw, NULL)) FAIL("bad version");
-        der_reader v = der_of(vw);
-        if (der_expect(&v, DER_INTEGER, &vi, NULL) || !der_done(&v)) FAIL("bad version");
-        int64_t ver = der_small_uint(vi);
+        if (vder_expect(&t, DER_CTX(0), &vw, NULL)) FAIL("bad version");
+        vder_reader v = vder_of(vw);
+        if (vder_expect(&v, DER_INTEGER, &vi, NULL) || !vder_done(&v)) FAIL("bad version");
+        int64_t ver = vder_small_uint(vi);
         if (ver != 1 && ver != 2) FAIL("version must be v2 or v3 when encoded (v1 is the DER default)");
         c->version = (int)ver + 1;
     }
-    if (der_expect(&t, DER_INTEGER, &c->serial, NULL) || !der_integer_minimal(c->serial)) FAIL("bad serialNumber");
+    if (vder_expect(&t, DER_INTEGER, &c->serial, NULL) || !vder_integer_minimal(c->serial)) FAIL("bad serialNumber");
     vspan inner_content;
-    if (der_expect(&t, DER_SEQUENCE, &inner_content, &c->inner_alg)) FAIL("bad signature algorithm in tbsCertificate");
-    if (der_expect(&t, DER_SEQUENCE, NULL, &c->issuer) || vname_check(c->issuer, &c->issuer_empty)) FAIL("bad issuer name");
+    if (vder_expect(&t, DER_SEQUENCE, &inner_content, &c->inner_alg)) FAIL("bad signature algorithm in tbsCertificate");
+    if (vder_expect(&t, DER_SEQUENCE, NULL, &c->issuer) || vname_check(c->issuer, &c->issuer_empty)) FAIL("bad issuer name");
     vspan validity, tv;
-    if (der_expect(&t, DER_SEQUENCE, &validity, NULL)) FAIL("bad validity");
-    der_reader vr = der_of(validity);
-    if (der_next(&vr, &tag, &tv, NULL) || der_time(tag, tv, &c->not_before)) FAIL("bad notBefore time");
-    if (der_next(&vr, &tag, &tv, NULL) || der_time(tag, tv, &c->not_after) || !der_done(&vr)) FAIL("bad notAfter time");
-    if (der_expect(&t, DER_SEQUENCE, NULL, &c->subject) || vname_check(c->subject, &c->subject_empty)) FAIL("bad subject name");
-    if (der_expect(&t, DER_SEQUENCE, NULL, &c->spki)) FAIL("bad subjectPublicKeyInfo");
+    if (vder_expect(&t, DER_SEQUENCE, &validity, NULL)) FAIL("bad validity");
+    vder_reader vr = vder_of(validity);
+    if (vder_next(&vr, &tag, &tv, NULL) || vder_time(tag, tv, &c->not_before)) FAIL("bad notBefore time");
+    if (vder_next(&vr, &tag, &tv, NULL) || vder_time(tag, tv, &c->not_after) || !vder_done(&vr)) FAIL("bad notAfter time");
+    if (vder_expect(&t, DER_SEQUENCE, NULL, &c->subject) || vname_check(c->subject, &c->subject_empty)) FAIL("bad subject name");
+    if (vder_expect(&t, DER_SEQUENCE, NULL, &c->spki)) FAIL("bad subjectPublicKeyInfo");
     int krc = vspki_inspect(c->spki, &c->key_type, &c->key_bits);
     if (krc == VOUCH_E_DER) FAIL("bad subjectPublicKeyInfo");
     /* unsupported or weak keys are readable certificates: refused by policy later */
-    if (der_peek(&t) == DER_CTX_PRIM(1) || der_peek(&t) == DER_CTX(1)) {
-        if (c->version < 2 || der_next(&t, NULL, NULL, NULL)) FAIL("bad issuerUniqueID");
+    /* issuerUniqueID [1] and subjectUniqueID [2]: IMPLICIT BIT STRING, so primitive in DER
+     * (a constructed [1] or [2] is BER that OpenSSL and Go refuse) */
+    if (vder_peek(&t) == DER_CTX_PRIM(1) || vder_peek(&t) == DER_CTX(1)) {
+        if (c->version < 2 || !unique_id(&t, DER_CTX_PRIM(1))) FAIL("bad issuerUniqueID");
     }
-    if (der_peek(&t) == DER_CTX_PRIM(2) || der_peek(&t) == DER_CTX(2)) {
-        if (c->version < 2 || der_next(&t, NULL, NULL, NULL)) FAIL("bad subjectUniqueID");
+    if (vder_peek(&t) == DER_CTX_PRIM(2) || vder_peek(&t) == DER_CTX(2)) {
+        if (c->version < 2 || !unique_id(&t, DER_CTX_PRIM(2))) FAIL("bad subjectUniqueID");
     }
-    if (der_peek(&t) == DER_CTX(3)) {
+    if (vder_peek(&t) == DER_CTX(3)) {
         vspan ew, exts;
         if (c->version != 3) FAIL("extensions require a v3 certificate");
-        if (der_expect(&t, DER_CTX(3), &ew, NULL)) FAIL("bad extensions");
-        der_reader e = der_of(ew);
-        if (der_expect(&e, DER_SEQUENCE, &exts, NULL) || !der_done(&e) || exts.n == 0) FAIL("bad extensions");
+        if (vder_expect(&t, DER_CTX(3), &ew, NULL)) FAIL("bad extensions");
+        vder_reader e = vder_of(ew);
+        if (vder_expect(&e, DER_SEQUENCE, &exts, NULL) || !vder_done(&e) || exts.n == 0) FAIL("bad extensions");
         c->has_extensions = true;
-        der_reader x = der_of(exts);
+        vder_reader x = vder_of(exts);
         vspan seen[64];
         size_t nseen = 0;
-        while (!der_done(&x)) {
+        while (!vder_done(&x)) {
             vspan ext, oid, val;
             bool critical;
-            if (der_expect(&x, DER_SEQUENCE, &ext, NULL)) FAIL("bad extension");
-            der_reader f = der_of(ext);
-            if (der_expect(&f, DER_OID, &oid, NULL) || oid.n == 0) FAIL("bad extension id");
+            if (vder_expect(&x, DER_SEQUENCE, &ext, NULL)) FAIL("bad extension");
+            vder_reader f = vder_of(ext);
+            if (vder_expect(&f, DER_OID, &oid, NULL) || oid.n == 0) FAIL("bad extension id");
             if (read_bool(&f, &critical)) FAIL("bad extension critical flag");
-            if (der_expect(&f, DER_OCTET_STRING, &val, NULL) || !der_done(&f)) FAIL("bad extension value");
+            if (vder_expect(&f, DER_OCTET_STRING, &val, NULL) || !vder_done(&f)) FAIL("bad extension value");
             if (nseen == 64) FAIL("more than 64 extensions");
             if (seen_before(seen, nseen, oid)) FAIL("duplicate extension");
             seen[nseen++] = oid;
@@ -489,7 +567,7 @@ int vcert_parse(const uint8_t *der, size_t len, vcert *c, const char **why) {
             if (rc) return rc;
         }
     }
-    if (!der_done(&t)) FAIL("trailing data in tbsCertificate");
+    if (!vder_done(&t)) FAIL("trailing data in tbsCertificate");
     return 0;
 }
 
@@ -506,27 +584,27 @@ void vname_format(vspan name, char *buf, size_t cap) {
     buf[0] = 0;
     size_t used = 0;
     vspan body;
-    der_reader r = der_of(name);
-    if (der_expect(&r, DER_SEQUENCE, &body, NULL)) { snprintf(buf, cap, "(unreadable name)"); return; }
+    vder_reader r = vder_of(name);
+    if (vder_expect(&r, DER_SEQUENCE, &body, NULL)) { snprintf(buf, cap, "(unreadable name)"); return; }
     /* RDNs are printed most specific first (RFC 4514 order): collect, then walk back */
     vspan rdns[32];
     size_t n = 0;
-    der_reader s = der_of(body);
-    while (!der_done(&s) && n < 32) {
-        if (der_expect(&s, DER_SET, &rdns[n], NULL)) break;
+    vder_reader s = vder_of(body);
+    while (!vder_done(&s) && n < 32) {
+        if (vder_expect(&s, DER_SET, &rdns[n], NULL)) break;
         n++;
     }
     for (size_t k = n; k-- > 0;) {
-        der_reader a = der_of(rdns[k]);
+        vder_reader a = vder_of(rdns[k]);
         vspan atv;
-        while (!der_done(&a) && !der_expect(&a, DER_SEQUENCE, &atv, NULL)) {
-            der_reader v = der_of(atv);
+        while (!vder_done(&a) && !vder_expect(&a, DER_SEQUENCE, &atv, NULL)) {
+            vder_reader v = vder_of(atv);
             vspan oid, val;
             int t;
-            if (der_expect(&v, DER_OID, &oid, NULL) || der_next(&v, &t, &val, NULL)) break;
+            if (vder_expect(&v, DER_OID, &oid, NULL) || vder_next(&v, &t, &val, NULL)) break;
             const char *label = NULL;
             for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
-                if (oid_is(oid, NAMES[i].oid, NAMES[i].n)) label = NAMES[i].name;
+                if (vder_oid_is(oid, NAMES[i].oid, NAMES[i].n)) label = NAMES[i].name;
             if (used && used + 1 < cap) buf[used++] = ',';
             used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0, "%s=", label ? label : "OID");
             for (size_t i = 0; i < val.n && used + 5 < cap; i++) {

@@ -55,27 +55,27 @@ struct vouch_crl {
 /* Walks an Extensions SEQUENCE; `entry` selects the CRL-entry rule set. Sets *remove
  * for an entry whose reasonCode is removeFromCRL. */
 static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) {
-    der_reader x = der_of(exts);
+    vder_reader x = vder_of(exts);
     if (exts.n == 0) return BAD("empty extensions");
-    while (!der_done(&x)) {
+    while (!vder_done(&x)) {
         vspan ext, oid, val, b;
         bool critical = false;
-        if (der_expect(&x, DER_SEQUENCE, &ext, NULL)) return BAD("bad extension");
-        der_reader f = der_of(ext);
-        if (der_expect(&f, DER_OID, &oid, NULL)) return BAD("bad extension id");
-        if (der_peek(&f) == DER_BOOLEAN) {
-            if (der_expect(&f, DER_BOOLEAN, &b, NULL) || b.n != 1 || (b.p[0] != 0 && b.p[0] != 0xff))
+        if (vder_expect(&x, DER_SEQUENCE, &ext, NULL)) return BAD("bad extension");
+        vder_reader f = vder_of(ext);
+        if (vder_expect(&f, DER_OID, &oid, NULL)) return BAD("bad extension id");
+        if (vder_peek(&f) == DER_BOOLEAN) {
+            if (vder_expect(&f, DER_BOOLEAN, &b, NULL) || b.n != 1 || (b.p[0] != 0 && b.p[0] != 0xff))
                 return BAD("bad critical flag");
             critical = b.p[0] == 0xff;
         }
-        if (der_expect(&f, DER_OCTET_STRING, &val, NULL) || !der_done(&f)) return BAD("bad extension value");
+        if (vder_expect(&f, DER_OCTET_STRING, &val, NULL) || !vder_done(&f)) return BAD("bad extension value");
         if (entry) {
             if (OID_IS(oid, OID_CERT_ISSUER))
                 return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "indirect CRLs (certificateIssuer entries) are not supported");
             if (OID_IS(oid, OID_REASON)) {
-                der_reader r = der_of(val);
+                vder_reader r = vder_of(val);
                 vspan e;
-                if (der_expect(&r, DER_ENUMERATED, &e, NULL) || !der_done(&r) || e.n != 1) return BAD("bad reasonCode");
+                if (vder_expect(&r, DER_ENUMERATED, &e, NULL) || !vder_done(&r) || e.n != 1) return BAD("bad reasonCode");
                 if (remove) *remove = e.p[0] == 8; /* removeFromCRL */
                 continue;
             }
@@ -85,13 +85,13 @@ static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) 
                 return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "delta CRLs are not supported; push the full CRL");
             if (OID_IS(oid, OID_IDP)) {
                 /* IssuingDistributionPoint: refuse indirect and reason-partitioned CRLs */
-                der_reader r = der_of(val), s;
+                vder_reader r = vder_of(val), s;
                 vspan seq, part;
                 int t;
-                if (der_expect(&r, DER_SEQUENCE, &seq, NULL) || !der_done(&r)) return BAD("bad issuingDistributionPoint");
-                s = der_of(seq);
-                while (!der_done(&s)) {
-                    if (der_next(&s, &t, &part, NULL)) return BAD("bad issuingDistributionPoint");
+                if (vder_expect(&r, DER_SEQUENCE, &seq, NULL) || !vder_done(&r)) return BAD("bad issuingDistributionPoint");
+                s = vder_of(seq);
+                while (!vder_done(&s)) {
+                    if (vder_next(&s, &t, &part, NULL)) return BAD("bad issuingDistributionPoint");
                     if (t == DER_CTX_PRIM(3) || t == DER_CTX(3))
                         return vouch_fail(d, VOUCH_E_CRL_UNSUPPORTED, -1, "CRLs partitioned by reason (onlySomeReasons) are not supported");
                     if (t == DER_CTX_PRIM(4) && part.n == 1 && part.p[0])
@@ -114,7 +114,7 @@ static int walk_extensions(vspan exts, bool entry, bool *remove, vouch_diag *d) 
 /* The common entry, read without the general reader: SEQUENCE { INTEGER, UTCTime or
  * GeneralizedTime } with short-form lengths and no extensions. Returns false for
  * anything else, which walk_entry then reads (and judges) the general way. */
-static inline bool fast_entry(der_reader *r, vspan *serial) {
+static inline bool fast_entry(vder_reader *r, vspan *serial) {
     const uint8_t *p = r->p;
     size_t avail = (size_t)(r->end - p);
     if (avail < 2 || p[0] != DER_SEQUENCE || p[1] >= 0x80 || (size_t)p[1] + 2 > avail) return false;
@@ -126,27 +126,27 @@ static inline bool fast_entry(der_reader *r, vspan *serial) {
     size_t tl = t[0] == DER_UTCTIME ? 13 : t[0] == DER_GENTIME ? 15 : 0;
     if (!tl || t[1] != tl || (size_t)(t + 2 + tl - p) != 2 + n) return false;
     vspan s = {p + 4, sl};
-    if (!der_integer_minimal(s) || !der_time_valid(t[0], (vspan){t + 2, tl})) return false;
+    if (!vder_integer_minimal(s) || !vder_time_valid(t[0], (vspan){t + 2, tl})) return false;
     *serial = s;
     r->p = p + 2 + n;
     return true;
 }
 
 /* Reads one revokedCertificates entry: the serial, and whether the entry counts. */
-static int walk_entry(der_reader *r, vspan *serial, bool *remove, vouch_diag *d) {
+static int walk_entry(vder_reader *r, vspan *serial, bool *remove, vouch_diag *d) {
     *remove = false;
     if (fast_entry(r, serial)) return 0;
     vspan ent, t;
     int tag;
     int64_t when;
-    if (der_expect(r, DER_SEQUENCE, &ent, NULL)) return BAD("bad revoked entry");
-    der_reader e = der_of(ent);
-    if (der_expect(&e, DER_INTEGER, serial, NULL) || !der_integer_minimal(*serial) || serial->n > 255)
+    if (vder_expect(r, DER_SEQUENCE, &ent, NULL)) return BAD("bad revoked entry");
+    vder_reader e = vder_of(ent);
+    if (vder_expect(&e, DER_INTEGER, serial, NULL) || !vder_integer_minimal(*serial) || serial->n > 255)
         return BAD("bad revoked serial number");
-    if (der_next(&e, &tag, &t, NULL) || der_time(tag, t, &when)) return BAD("bad revocationDate");
-    if (!der_done(&e)) {
+    if (vder_next(&e, &tag, &t, NULL) || vder_time(tag, t, &when)) return BAD("bad revocationDate");
+    if (!vder_done(&e)) {
         vspan exts;
-        if (der_expect(&e, DER_SEQUENCE, &exts, NULL) || !der_done(&e)) return BAD("bad entry extensions");
+        if (vder_expect(&e, DER_SEQUENCE, &exts, NULL) || !vder_done(&e)) return BAD("bad entry extensions");
         int rc = walk_extensions(exts, true, remove, d);
         if (rc) return rc;
     }
@@ -181,48 +181,48 @@ static int defer_signature(vouch_crl *crl, vsig_alg alg, vspan tbs, vspan sig) {
 
 static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *der, size_t len, vouch_crl *crl, vouch_diag *d) {
     vspan all = {der, len}, body, tbs, tbsbody, outer_alg, alg_content, sigbits, inner_alg, issuer, t;
-    der_reader r = der_of(all), s, b;
+    vder_reader r = vder_of(all), s, b;
     int tag;
-    if (der_expect(&r, DER_SEQUENCE, &body, NULL) || !der_done(&r)) return BAD("not a DER CertificateList");
-    s = der_of(body);
-    if (der_expect(&s, DER_SEQUENCE, &tbsbody, &tbs) || der_expect(&s, DER_SEQUENCE, &alg_content, &outer_alg) ||
-        der_expect(&s, DER_BIT_STRING, &sigbits, NULL) || !der_done(&s))
+    if (vder_expect(&r, DER_SEQUENCE, &body, NULL) || !vder_done(&r)) return BAD("not a DER CertificateList");
+    s = vder_of(body);
+    if (vder_expect(&s, DER_SEQUENCE, &tbsbody, &tbs) || vder_expect(&s, DER_SEQUENCE, &alg_content, &outer_alg) ||
+        vder_expect(&s, DER_BIT_STRING, &sigbits, NULL) || !vder_done(&s))
         return BAD("expected tbsCertList, signatureAlgorithm, signatureValue");
     if (sigbits.n < 1 || sigbits.p[0] != 0) return BAD("signatureValue has unused bits");
-    b = der_of(tbsbody);
-    if (der_peek(&b) == DER_INTEGER) {
+    b = vder_of(tbsbody);
+    if (vder_peek(&b) == DER_INTEGER) {
         vspan v;
-        if (der_expect(&b, DER_INTEGER, &v, NULL) || der_small_uint(v) != 1) return BAD("version must be v2 when present");
+        if (vder_expect(&b, DER_INTEGER, &v, NULL) || vder_small_uint(v) != 1) return BAD("version must be v2 when present");
     }
-    if (der_expect(&b, DER_SEQUENCE, NULL, &inner_alg)) return BAD("bad signature algorithm");
-    if (!span_eq(inner_alg, outer_alg)) return BAD("signature algorithm differs inside and outside tbsCertList");
+    if (vder_expect(&b, DER_SEQUENCE, NULL, &inner_alg)) return BAD("bad signature algorithm");
+    if (!vspan_eq(inner_alg, outer_alg)) return BAD("signature algorithm differs inside and outside tbsCertList");
     bool issuer_empty;
-    if (der_expect(&b, DER_SEQUENCE, NULL, &issuer) || vname_check(issuer, &issuer_empty) || issuer_empty)
+    if (vder_expect(&b, DER_SEQUENCE, NULL, &issuer) || vname_check(issuer, &issuer_empty) || issuer_empty)
         return BAD("bad issuer name");
-    if (der_next(&b, &tag, &t, NULL) || der_time(tag, t, &crl->this_update)) return BAD("bad thisUpdate");
+    if (vder_next(&b, &tag, &t, NULL) || vder_time(tag, t, &crl->this_update)) return BAD("bad thisUpdate");
     crl->next_update = 0;
-    if (der_peek(&b) == DER_UTCTIME || der_peek(&b) == DER_GENTIME) {
-        if (der_next(&b, &tag, &t, NULL) || der_time(tag, t, &crl->next_update)) return BAD("bad nextUpdate");
+    if (vder_peek(&b) == DER_UTCTIME || vder_peek(&b) == DER_GENTIME) {
+        if (vder_next(&b, &tag, &t, NULL) || vder_time(tag, t, &crl->next_update)) return BAD("bad nextUpdate");
     }
     vspan revoked = {0};
     bool have_revoked = false;
-    if (der_peek(&b) == DER_SEQUENCE) {
-        if (der_expect(&b, DER_SEQUENCE, &revoked, NULL)) return BAD("bad revokedCertificates");
+    if (vder_peek(&b) == DER_SEQUENCE) {
+        if (vder_expect(&b, DER_SEQUENCE, &revoked, NULL)) return BAD("bad revokedCertificates");
         have_revoked = true;
     }
-    if (der_peek(&b) == DER_CTX(0)) {
+    if (vder_peek(&b) == DER_CTX(0)) {
         vspan w, exts;
-        if (der_expect(&b, DER_CTX(0), &w, NULL)) return BAD("bad crlExtensions");
-        der_reader x = der_of(w);
-        if (der_expect(&x, DER_SEQUENCE, &exts, NULL) || !der_done(&x)) return BAD("bad crlExtensions");
+        if (vder_expect(&b, DER_CTX(0), &w, NULL)) return BAD("bad crlExtensions");
+        vder_reader x = vder_of(w);
+        if (vder_expect(&x, DER_SEQUENCE, &exts, NULL) || !vder_done(&x)) return BAD("bad crlExtensions");
         int rc = walk_extensions(exts, false, NULL, d);
         if (rc) return rc;
     }
-    if (!der_done(&b)) return BAD("trailing data in tbsCertList");
+    if (!vder_done(&b)) return BAD("trailing data in tbsCertList");
 
     /* one pass over the entries: structure checked, each serial hashed and kept for
      * listing. An entry takes at least 20 bytes of DER and gives at most its size. */
-    revset_key(&crl->set);
+    vrevset_key(&crl->set);
     size_t max_entries = revoked.n / 20 + 1, count = 0, arena_len = 0;
     uint64_t *hashes = malloc(max_entries * sizeof *hashes);
     uint8_t *arena = malloc(revoked.n + 1);
@@ -230,8 +230,8 @@ static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *d
         free(hashes), free(arena);
         return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     }
-    der_reader w = der_of(revoked);
-    while (have_revoked && !der_done(&w)) {
+    vder_reader w = vder_of(revoked);
+    while (have_revoked && !vder_done(&w)) {
         vspan serial;
         bool remove;
         int rc = walk_entry(&w, &serial, &remove, d);
@@ -240,7 +240,7 @@ static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *d
             return rc ? rc : BAD("revoked entries smaller than possible");
         }
         if (remove) continue;
-        hashes[count++] = revset_hash(&crl->set, serial.p, serial.n);
+        hashes[count++] = vrevset_hash(&crl->set, serial.p, serial.n);
         arena[arena_len] = (uint8_t)serial.n;
         memcpy(arena + arena_len + 1, serial.p, serial.n);
         arena_len += 1 + serial.n;
@@ -267,7 +267,7 @@ static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *d
         size_t cur = 0;
         const vanchor *a;
         int best = VOUCH_E_CRL_ISSUER_UNKNOWN;
-        while ((a = ts_next_by_subject(ts, issuer, ts_name_hash(ts, issuer), &cur))) {
+        while ((a = vts_next_by_subject(ts, issuer, vts_name_hash(ts, issuer), &cur))) {
             if (a->view.has_ku && !(a->view.ku & KU_CRL_SIGN)) { best = VOUCH_E_KEY_USAGE; continue; }
             if (!a->key || !vsig_fits_key(alg, vpubkey_type(a->key))) { best = VOUCH_E_CRL_SIGNATURE; continue; }
             if (vpubkey_verify(a->key, alg, tbs.p, tbs.n, sigbits.p + 1, sigbits.n - 1) == 0) { best = 0; break; }
@@ -293,7 +293,7 @@ static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *d
         return sig;
     }
 
-    int rc = revset_build(&crl->set, hashes, count, arena, arena_len); /* takes the arena */
+    int rc = vrevset_build(&crl->set, hashes, count, arena, arena_len); /* takes the arena */
     free(hashes);
     return rc ? vouch_fail(d, rc, -1, "out of memory") : 0;
 }
@@ -314,7 +314,7 @@ int vouch_crl_load(const vouch_truststore *ts, unsigned flags, const uint8_t *da
         size_t pos = skip;
         char label[72];
         vspan body;
-        int got = pem_next(data, len, &pos, label, sizeof label, &body);
+        int got = vpem_next(data, len, &pos, label, sizeof label, &body);
         if (got <= 0) {
             rc = vouch_fail(d, VOUCH_E_PEM, -1, "no PEM block found (expected -----BEGIN X509 CRL-----)");
         } else if (strcmp(label, "X509 CRL") != 0) {
@@ -323,7 +323,7 @@ int vouch_crl_load(const vouch_truststore *ts, unsigned flags, const uint8_t *da
             uint8_t *der = malloc(body.n ? body.n : 1);
             size_t dlen = 0;
             if (!der) rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
-            else if (b64_decode(body, der, body.n, &dlen) || dlen == 0) rc = vouch_fail(d, VOUCH_E_PEM, -1, "CRL PEM block has invalid base64");
+            else if (vb64_decode(body, der, body.n, &dlen) || dlen == 0) rc = vouch_fail(d, VOUCH_E_PEM, -1, "CRL PEM block has invalid base64");
             else rc = load_der(ts, flags, der, dlen, crl, d);
             free(der);
         }
@@ -343,7 +343,7 @@ void vouch_crl_free(vouch_crl *crl) {
         free(crl->deferred->sig);
         free(crl->deferred);
     }
-    revset_free(&crl->set);
+    vrevset_free(&crl->set);
     free(crl->issuer);
     free(crl);
 }
@@ -352,7 +352,7 @@ size_t vouch_crl_count(const vouch_crl *crl) { return crl ? crl->set.count : 0; 
 int vouch_crl_signature_checked(const vouch_crl *crl) { return crl ? crl->checked : 0; }
 int64_t vouch_crl_this_update(const vouch_crl *crl) { return crl ? crl->this_update : 0; }
 int64_t vouch_crl_next_update(const vouch_crl *crl) { return crl ? crl->next_update : 0; }
-size_t vouch_crl_memory(const vouch_crl *crl) { return crl ? revset_memory(&crl->set) : 0; }
+size_t vouch_crl_memory(const vouch_crl *crl) { return crl ? vrevset_memory(&crl->set) : 0; }
 
 void vouch_crl_issuer(const vouch_crl *crl, char *buf, size_t cap) {
     if (!crl || !cap) return;
@@ -360,7 +360,7 @@ void vouch_crl_issuer(const vouch_crl *crl, char *buf, size_t cap) {
 }
 
 int vouch_crl_contains(const vouch_crl *crl, const uint8_t *serial, size_t len) {
-    return crl && serial ? revset_contains(&crl->set, serial, len) : 0;
+    return crl && serial ? vrevset_contains(&crl->set, serial, len) : 0;
 }
 
 int vouch_crl_next_serial(const vouch_crl *crl, size_t *cursor, const uint8_t **serial, size_t *len) {
@@ -427,5 +427,5 @@ int vcrl_check(const vouch_crl *crl, const vcert *c, const vcert *issuer) {
         if (rc == VOUCH_E_NOMEM) return 0;
         if (rc) return -1;
     }
-    return revset_contains(&crl->set, c->serial.p, c->serial.n);
+    return vrevset_contains(&crl->set, c->serial.p, c->serial.n);
 }

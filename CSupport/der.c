@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-bool der_oid_valid(vspan o) {
+bool vder_oid_valid(vspan o) {
     /* X.690: subidentifiers in base 128, minimal (no leading 0x80), the last byte ends one */
     if (o.n == 0 || (o.p[o.n - 1] & 0x80)) return false;
     for (size_t i = 0; i < o.n; i++)
@@ -12,7 +12,7 @@ bool der_oid_valid(vspan o) {
     return true;
 }
 
-int der_next(der_reader *r, int *tag, vspan *content, vspan *whole) {
+int vder_next(vder_reader *r, int *tag, vspan *content, vspan *whole) {
     const uint8_t *start = r->p;
     size_t avail = (size_t)(r->end - r->p);
     if (avail < 2) return VOUCH_E_DER;
@@ -31,7 +31,7 @@ int der_next(der_reader *r, int *tag, vspan *content, vspan *whole) {
         hdr += nbytes;
     }
     if (len > avail - hdr) return VOUCH_E_DER;
-    if (t == DER_OID && !der_oid_valid((vspan){start + hdr, len})) return VOUCH_E_DER;
+    if (t == DER_OID && !vder_oid_valid((vspan){start + hdr, len})) return VOUCH_E_DER;
     if (tag) *tag = t;
     if (content) { content->p = start + hdr; content->n = len; }
     if (whole) { whole->p = start; whole->n = hdr + len; }
@@ -39,15 +39,15 @@ int der_next(der_reader *r, int *tag, vspan *content, vspan *whole) {
     return 0;
 }
 
-int der_expect(der_reader *r, int tag, vspan *content, vspan *whole) {
+int vder_expect(vder_reader *r, int tag, vspan *content, vspan *whole) {
     int t;
-    der_reader save = *r;
-    if (der_next(r, &t, content, whole) != 0) return VOUCH_E_DER;
+    vder_reader save = *r;
+    if (vder_next(r, &t, content, whole) != 0) return VOUCH_E_DER;
     if (t != tag) { *r = save; return VOUCH_E_DER; }
     return 0;
 }
 
-bool der_integer_minimal(vspan c) {
+bool vder_integer_minimal(vspan c) {
     if (c.n == 0) return false;
     if (c.n == 1) return true;
     if (c.p[0] == 0x00 && !(c.p[1] & 0x80)) return false;
@@ -55,8 +55,8 @@ bool der_integer_minimal(vspan c) {
     return true;
 }
 
-int64_t der_small_uint(vspan c) {
-    if (!der_integer_minimal(c) || (c.p[0] & 0x80)) return -1;
+int64_t vder_small_uint(vspan c) {
+    if (!vder_integer_minimal(c) || (c.p[0] & 0x80)) return -1;
     if (c.n > 8 || (c.n == 8 && c.p[0] != 0)) return -1;
     int64_t v = 0;
     for (size_t i = 0; i < c.n; i++) v = (v << 8) | c.p[i];
@@ -113,18 +113,18 @@ static int time_fields(int tag, vspan c, int *year_out, int *mon_out, int *day_o
     return 0;
 }
 
-bool der_time_valid(int tag, vspan c) {
+bool vder_time_valid(int tag, vspan c) {
     int y, m, d, s;
     return time_fields(tag, c, &y, &m, &d, &s) == 0;
 }
 
-int der_time(int tag, vspan c, int64_t *out) {
+int vder_time(int tag, vspan c, int64_t *out) {
     int y, m, d, s;
     if (time_fields(tag, c, &y, &m, &d, &s)) return VOUCH_E_DER;
     *out = days_from_civil(y, m, d) * 86400 + s;
     return 0;
 }
 
-bool span_eq(vspan a, vspan b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
+bool vspan_eq(vspan a, vspan b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
 
-bool oid_is(vspan c, const uint8_t *oid, size_t n) { return c.n == n && memcmp(c.p, oid, n) == 0; }
+bool vder_oid_is(vspan c, const uint8_t *oid, size_t n) { return c.n == n && memcmp(c.p, oid, n) == 0; }

@@ -18,7 +18,7 @@ typedef struct {
 typedef struct {
     const uint8_t *p;
     const uint8_t *end;
-} der_reader;
+} vder_reader;
 
 enum {
     DER_BOOLEAN = 0x01, DER_INTEGER = 0x02, DER_BIT_STRING = 0x03, DER_OCTET_STRING = 0x04,
@@ -28,27 +28,27 @@ enum {
 #define DER_CTX(n) (0xa0 | (n))      /* [n] constructed */
 #define DER_CTX_PRIM(n) (0x80 | (n)) /* [n] primitive */
 
-static inline der_reader der_of(vspan s) { der_reader r = {s.p, s.p + s.n}; return r; }
-static inline bool der_done(const der_reader *r) { return r->p >= r->end; }
-static inline int der_peek(const der_reader *r) { return der_done(r) ? -1 : r->p[0]; }
+static inline vder_reader vder_of(vspan s) { vder_reader r = {s.p, s.p + s.n}; return r; }
+static inline bool vder_done(const vder_reader *r) { return r->p >= r->end; }
+static inline int vder_peek(const vder_reader *r) { return vder_done(r) ? -1 : r->p[0]; }
 /* Reads one TLV (single-byte tag, minimal definite length); fills its content and,
  * when `whole` is non-NULL, the whole TLV. Returns 0 or VOUCH_E_DER. */
-int der_next(der_reader *r, int *tag, vspan *content, vspan *whole);
+int vder_next(vder_reader *r, int *tag, vspan *content, vspan *whole);
 /* An OBJECT IDENTIFIER's content is well formed (non-empty, minimal base-128). */
-bool der_oid_valid(vspan oid_content);
-/* der_next that also requires the tag. */
-int der_expect(der_reader *r, int tag, vspan *content, vspan *whole);
+bool vder_oid_valid(vspan oid_content);
+/* vder_next that also requires the tag. */
+int vder_expect(vder_reader *r, int tag, vspan *content, vspan *whole);
 /* An INTEGER's content must be minimal (no redundant leading 0x00/0xff). */
-bool der_integer_minimal(vspan c);
+bool vder_integer_minimal(vspan c);
 /* A non-negative INTEGER's value if it fits 62 bits, else -1. */
-int64_t der_small_uint(vspan c);
+int64_t vder_small_uint(vspan c);
 /* Parses UTCTime / GeneralizedTime content (RFC 5280 forms: Z, whole seconds) to Unix
  * seconds. Returns 0 or VOUCH_E_DER. */
-int der_time(int tag, vspan c, int64_t *out);
-bool der_time_valid(int tag, vspan c);
-bool span_eq(vspan a, vspan b);
-bool oid_is(vspan oid_content, const uint8_t *oid, size_t n);
-#define OID_IS(s, arr) oid_is((s), (arr), sizeof(arr))
+int vder_time(int tag, vspan c, int64_t *out);
+bool vder_time_valid(int tag, vspan c);
+bool vspan_eq(vspan a, vspan b);
+bool vder_oid_is(vspan oid_content, const uint8_t *oid, size_t n);
+#define OID_IS(s, arr) vder_oid_is((s), (arr), sizeof(arr))
 
 /* ---- one-time library initialisation (sig.c): libsodium ---- */
 void vouch_ensure_init(void);
@@ -144,6 +144,7 @@ typedef struct {
     bool has_pc, pc_critical;      /* policyConstraints */
     bool has_nc, nc_critical;
     vspan nc;                      /* NameConstraints TLV (the extension's value) */
+    bool aia_critical;             /* authorityInfoAccess marked critical (a profile rule) */
     bool unknown_critical;
     char unknown_critical_oid[48];
     bool subject_empty, issuer_empty;
@@ -174,14 +175,14 @@ typedef struct {
     uint8_t *p;
     size_t n, cap;
     bool secret; /* growing copies and wipes, so no freed copy of a secret is left */
-} dbuf;
-int dbuf_put(dbuf *b, const void *d, size_t n);
+} vbuf;
+int vbuf_put(vbuf *b, const void *d, size_t n);
 /* Appends tag, length (up to 64 KiB), content. */
-int dbuf_tlv(dbuf *b, uint8_t tag, const uint8_t *content, size_t n);
+int vbuf_tlv(vbuf *b, uint8_t tag, const uint8_t *content, size_t n);
 /* RSA from big-endian n and e (leading zeros allowed); EC from an uncompressed point. */
-int spki_from_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, dbuf *out);
-int spki_from_ec(vkey_type curve, const uint8_t *point, size_t len, dbuf *out);
-int spki_from_ed25519(const uint8_t pk[32], dbuf *out);
+int vspki_from_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, vbuf *out);
+int vspki_from_ec(vkey_type curve, const uint8_t *point, size_t len, vbuf *out);
+int vspki_from_ed25519(const uint8_t pk[32], vbuf *out);
 
 /* (The SSH code's internal declarations are in sshwire.h and sshkey_internal.h.) */
 
@@ -193,11 +194,18 @@ size_t vdigest(int h, const uint8_t *msg, size_t len, uint8_t out[64]);
 /* Finds the next PEM block at or after *pos. Returns 1 and fills label (NUL-terminated,
  * truncated) and the body span (base64 text between the armour lines); 0 at the end;
  * VOUCH_E_PEM on broken armour. Advances *pos past the block. */
-int pem_next(const uint8_t *in, size_t len, size_t *pos, char *label, size_t labellen,
+int vpem_next(const uint8_t *in, size_t len, size_t *pos, char *label, size_t labellen,
              vspan *body);
+/* ---- base64 (base64.c) ---- */
 /* Strict base64 decode (standard alphabet, '=' padding only at the end, CR/LF ignored),
  * into out (capacity cap). 0 or VOUCH_E_PEM. */
-int b64_decode(vspan text, uint8_t *out, size_t cap, size_t *outlen);
+int vb64_decode(vspan text, uint8_t *out, size_t cap, size_t *outlen);
+/* Strict unpadded base64url into a new buffer (*out, freed by the caller). 0,
+ * VOUCH_E_JWT_MALFORMED, or VOUCH_E_NOMEM. */
+int vb64url_decode_alloc(const char *s, size_t n, uint8_t **out, size_t *outlen);
+/* Encodes into a new NUL-terminated buffer (*out, freed by the caller) in a
+ * vouch_base64.h variant; *outlen (may be NULL) without the NUL. 0 or VOUCH_E_NOMEM. */
+int vb64_encode_alloc(const uint8_t *in, size_t n, int variant, char **out, size_t *outlen);
 
 /* ---- limits ---- */
 #define VOUCH_MAX_INPUT (256u * 1024u)     /* a presented chain, a CA bundle entry */
@@ -205,28 +213,27 @@ int b64_decode(vspan text, uint8_t *out, size_t cap, size_t *outlen);
 #define VOUCH_MAX_PRESENTED 16              /* certificates in a presented chain */
 #define VOUCH_MAX_PATH 10                   /* certificates in a path, leaf and anchor included */
 
-#endif
 
 /* Splits `in` (PEM CERTIFICATE blocks, or DER certificates back to back) into DER
  * spans copied into `buf` (capacity >= len). Blank input gives *n = 0. Returns 0, or
  * VOUCH_E_PEM / VOUCH_E_WRONG_BLOCK / VOUCH_E_DER, or VOUCH_E_CHAIN_TOO_LONG past
  * maxn certificates; diag names the block by position (index_base + i). */
-int certs_decode(const uint8_t *in, size_t len, const char *label, uint8_t *buf, size_t cap, vspan *out,
+int vcerts_decode(const uint8_t *in, size_t len, const char *label, uint8_t *buf, size_t cap, vspan *out,
                  size_t maxn, size_t *n, vouch_diag *d, int index_base);
 /* Formats Unix seconds as 2024-01-02T03:04:05Z. */
-void fmt_time(int64_t t, char *buf, size_t cap);
+void vfmt_time(int64_t t, char *buf, size_t cap);
 
-/* ---- verified-link cache (linkcache.c) ---- */
-typedef struct linkcache linkcache;
-linkcache *linkcache_new(void);
-void linkcache_free(linkcache *lc);
-size_t linkcache_count(const linkcache *lc);
+/* ---- verified-link cache (vlinkcache.c) ---- */
+typedef struct vlinkcache vlinkcache;
+vlinkcache *vlinkcache_new(void);
+void vlinkcache_free(vlinkcache *lc);
+size_t vlinkcache_count(const vlinkcache *lc);
 /* When the link child->parent was verified before, returns 1 and (if non-NULL)
  * the child's own public key kept with it (NULL if none was kept). */
-int linkcache_find(linkcache *lc, vspan child, vspan parent, vpubkey **child_key);
+int vlinkcache_find(vlinkcache *lc, vspan child, vspan parent, vpubkey **child_key);
 /* Remembers a verified link; takes ownership of child_key (may be NULL) when it
  * returns 1, leaves it with the caller when it returns 0 (cache full or no memory). */
-int linkcache_add(linkcache *lc, vspan child, vspan parent, vpubkey *child_key);
+int vlinkcache_add(vlinkcache *lc, vspan child, vspan parent, vpubkey *child_key);
 
 /* ---- trust store internals shared with verify.c and crl.c (truststore.c) ---- */
 typedef struct {
@@ -244,14 +251,14 @@ struct vouch_truststore {
     uint32_t *index;   /* open addressing over subject_hash: anchor index + 1, 0 = empty */
     size_t index_cap;  /* power of two */
     uint8_t hkey[16];  /* SipHash key for subject names */
-    linkcache *links;
+    vlinkcache *links;
 };
 /* Decodes a NameConstraints extension value into an OpenSSL NAME_CONSTRAINTS *, or NULL. */
-void *nc_decode(vspan der);
-uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name);
+void *vnc_decode(vspan der);
+uint64_t vts_name_hash(const struct vouch_truststore *ts, vspan name);
 /* Iterates anchors whose subject equals `name`: start with *cursor = 0; returns the
  * anchor or NULL at the end. */
-const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor);
+const vanchor *vts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor);
 
 /* ---- CRLs (crl.c) ---- */
 struct vouch_crl;
@@ -277,12 +284,14 @@ typedef struct {
     uint8_t key[16];
 } vrevset;
 /* A fresh random key for the set's hashes. */
-void revset_key(vrevset *s);
+void vrevset_key(vrevset *s);
 /* The fingerprint of a serial (INTEGER content) under the set's key; never 0. */
-uint64_t revset_hash(const vrevset *s, const uint8_t *serial, size_t len);
+uint64_t vrevset_hash(const vrevset *s, const uint8_t *serial, size_t len);
 /* Builds the table from n fingerprints (any order; duplicates collapse) and takes over
  * `arena` (malloc'd, arena_len bytes of length-prefixed serials). 0 or VOUCH_E_NOMEM. */
-int revset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, size_t arena_len);
-int revset_contains(const vrevset *s, const uint8_t *serial, size_t len);
-size_t revset_memory(const vrevset *s);
-void revset_free(vrevset *s);
+int vrevset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, size_t arena_len);
+int vrevset_contains(const vrevset *s, const uint8_t *serial, size_t len);
+size_t vrevset_memory(const vrevset *s);
+void vrevset_free(vrevset *s);
+
+#endif

@@ -40,51 +40,6 @@ unsigned vouch_jwa_from_name(const char *name) {
     return i < 0 ? 0 : JWA[i].bit;
 }
 
-/* ---- strict base64url: the URL-safe alphabet, no padding, no whitespace, zero trailing bits ---- */
-
-/* 0..63 for the URL-safe alphabet, 64 for anything else */
-static const uint8_t B64URL[256] = {
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
-    64, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 63,
-    64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
-    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64};
-
-/* Decodes into a new buffer (*out, freed by the caller). 0 or VOUCH_E_JWT_MALFORMED. */
-static int b64url(const char *s, size_t n, uint8_t **out, size_t *outlen) {
-    *out = NULL;
-    if (n % 4 == 1) return VOUCH_E_JWT_MALFORMED;
-    uint8_t *o = malloc(n / 4 * 3 + 3);
-    if (!o) return VOUCH_E_NOMEM;
-    const uint8_t *p = (const uint8_t *)s;
-    size_t k = 0, i = 0;
-    for (; i + 4 <= n; i += 4) { /* whole quanta: four characters, three bytes */
-        uint32_t a = B64URL[p[i]], b = B64URL[p[i + 1]], c = B64URL[p[i + 2]], d = B64URL[p[i + 3]];
-        if ((a | b | c | d) & 64) { free(o); return VOUCH_E_JWT_MALFORMED; }
-        uint32_t v = a << 18 | b << 12 | c << 6 | d;
-        o[k++] = (uint8_t)(v >> 16), o[k++] = (uint8_t)(v >> 8), o[k++] = (uint8_t)v;
-    }
-    uint32_t acc = 0;
-    int bits = 0;
-    for (; i < n; i++) {
-        uint32_t v = B64URL[p[i]];
-        if (v & 64) { free(o); return VOUCH_E_JWT_MALFORMED; }
-        acc = acc << 6 | v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[k++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (acc & ((1u << bits) - 1)) { free(o); return VOUCH_E_JWT_MALFORMED; } /* non-canonical trailing bits */
-    *out = o;
-    *outlen = k;
-    return 0;
-}
-
 /* ---- JSON within limits ---- */
 
 static size_t json_depth(const json_t *v, size_t limit) {
@@ -161,7 +116,7 @@ static int jwk_bytes(json_t *jwk, const char *name, uint8_t **out, size_t *n, vo
     json_t *v = json_object_get(jwk, name);
     if (!v) return vouch_fail(d, VOUCH_E_JWK_INVALID, (int)index, "key %zu: \"%s\" is missing", index, name);
     if (!json_is_string(v)) return vouch_fail(d, VOUCH_E_JWK_INVALID, (int)index, "key %zu: \"%s\" is not a string", index, name);
-    int rc = b64url(json_string_value(v), json_string_length(v), out, n);
+    int rc = vb64url_decode_alloc(json_string_value(v), json_string_length(v), out, n);
     if (rc == VOUCH_E_NOMEM) return vouch_fail(d, rc, -1, "out of memory");
     if (rc || *n == 0)
         return vouch_fail(d, VOUCH_E_JWK_INVALID, (int)index, "key %zu: \"%s\" is not unpadded base64url", index, name);
@@ -210,7 +165,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
                               json_string_value(algv));
     }
 
-    dbuf der = {0};
+    vbuf der = {0};
     uint8_t *a = NULL, *b = NULL;
     size_t an = 0, bn = 0;
     int rc;
@@ -218,7 +173,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
     if (strcmp(kty, "RSA") == 0) {
         want = VKEY_RSA;
         if ((rc = jwk_bytes(jwk, "n", &a, &an, d, i)) || (rc = jwk_bytes(jwk, "e", &b, &bn, d, i))) goto out;
-        rc = spki_from_rsa(a, an, b, bn, &der);
+        rc = vspki_from_rsa(a, an, b, bn, &der);
     } else if (strcmp(kty, "EC") == 0) {
         const char *crv = json_string_value(json_object_get(jwk, "crv"));
         size_t size;
@@ -236,7 +191,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
         point[0] = 0x04;
         memcpy(point + 1, a, size);
         memcpy(point + 1 + size, b, size);
-        rc = spki_from_ec(want, point, 1 + 2 * size, &der);
+        rc = vspki_from_ec(want, point, 1 + 2 * size, &der);
     } else if (strcmp(kty, "OKP") == 0) {
         const char *crv = json_string_value(json_object_get(jwk, "crv"));
         want = VKEY_ED25519;
@@ -247,7 +202,7 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
         }
         if ((rc = jwk_bytes(jwk, "x", &a, &an, d, i))) goto out;
         if (an != 32) { rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: Ed25519 \"x\" must be 32 bytes", i); goto out; }
-        rc = spki_from_ed25519(a, &der);
+        rc = vspki_from_ed25519(a, &der);
     } else {
         rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: key type %s is not supported", i, kty);
         goto out;
@@ -315,7 +270,7 @@ int vouch_jwks_new(const uint8_t *json, size_t json_len, const uint8_t *pem, siz
     char label[64];
     vspan body;
     int r;
-    while ((r = pem_next(pem, pem_len, &pos, label, sizeof label, &body)) == 1) {
+    while ((r = vpem_next(pem, pem_len, &pos, label, sizeof label, &body)) == 1) {
         if (strcmp(label, "PUBLIC KEY") != 0) {
             rc = vouch_fail(d, VOUCH_E_WRONG_BLOCK, (int)npem, "PEM block %zu is \"%s\": give \"PUBLIC KEY\" blocks", npem, label);
             goto done;
@@ -324,7 +279,7 @@ int vouch_jwks_new(const uint8_t *json, size_t json_len, const uint8_t *pem, siz
         size_t n = 0;
         vpubkey *key = NULL;
         if (!buf) { rc = vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory"); goto done; }
-        if (b64_decode(body, buf, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, (int)npem, "PEM block %zu: bad base64", npem);
+        if (vb64_decode(body, buf, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, (int)npem, "PEM block %zu: bad base64", npem);
         else if (vpubkey_new((vspan){buf, n}, &key)) rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)npem, "PEM block %zu: not a usable public key", npem);
         else if (vpubkey_bits(key) && vpubkey_bits(key) < 2048) {
             rc = vouch_fail(d, VOUCH_E_JWK_INVALID, (int)npem, "PEM block %zu: RSA key of %d bits; at least 2048 are required", npem,
@@ -458,7 +413,7 @@ static int verify(vouch_jwt *t, const vouch_jwks *ks, const char *s, size_t n, c
     if (split(s, n, dot)) return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "not three parts separated by dots");
     uint8_t *hb = NULL, *sig = NULL;
     size_t hn = 0, sn = 0;
-    int rc = b64url(s, dot[0], &hb, &hn);
+    int rc = vb64url_decode_alloc(s, dot[0], &hb, &hn);
     if (rc) return vouch_fail(d, rc, -1, "the header is not unpadded base64url");
     char why[200];
     t->header = json_object_from(hb, hn, 4, 32, why, sizeof why);
@@ -487,7 +442,7 @@ static int verify(vouch_jwt *t, const vouch_jwks *ks, const char *s, size_t n, c
     if (kidv && !json_is_string(kidv)) return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "kid is not a string");
     const char *kid = json_string_value(kidv);
 
-    rc = b64url(s + dot[1] + 1, n - dot[1] - 1, &sig, &sn);
+    rc = vb64url_decode_alloc(s + dot[1] + 1, n - dot[1] - 1, &sig, &sn);
     if (rc) return vouch_fail(d, rc, -1, "the signature is not unpadded base64url");
     /* the keys this token may name: those with its kid, and keys without one (PEM keys,
      * as Vault's jwt_validation_pubkeys); of the algorithm's key type; and, where a key
@@ -514,7 +469,7 @@ static int verify(vouch_jwt *t, const vouch_jwks *ks, const char *s, size_t n, c
     if (rc) return vouch_fail(d, VOUCH_E_BAD_SIGNATURE, -1, "the %s signature does not verify", alg);
 
     /* authenticated from here on */
-    rc = b64url(s + dot[0] + 1, dot[1] - dot[0] - 1, &t->payload, &t->payload_len);
+    rc = vb64url_decode_alloc(s + dot[0] + 1, dot[1] - dot[0] - 1, &t->payload, &t->payload_len);
     if (rc) return vouch_fail(d, rc, -1, "the payload is not unpadded base64url");
     if (!p) return 0;
     t->claims = json_object_from(t->payload, t->payload_len, VOUCH_JWT_MAX_DEPTH, VOUCH_JWT_MAX_MEMBERS, why, sizeof why);
@@ -562,11 +517,11 @@ int vouch_jwt_inspect(const char *token, size_t len, json_t **header, json_t **p
     uint8_t *b = NULL;
     size_t n = 0;
     char why[200];
-    if (b64url(token, dot[0], &b, &n)) return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "the header is not unpadded base64url");
+    if (vb64url_decode_alloc(token, dot[0], &b, &n)) return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "the header is not unpadded base64url");
     *header = json_object_from(b, n, 4, 32, why, sizeof why);
     free(b);
     if (!*header) return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "the header is not valid JSON: %s", why);
-    if (b64url(token + dot[0] + 1, dot[1] - dot[0] - 1, &b, &n)) {
+    if (vb64url_decode_alloc(token + dot[0] + 1, dot[1] - dot[0] - 1, &b, &n)) {
         json_decref(*header);
         *header = NULL;
         return vouch_fail(d, VOUCH_E_JWT_MALFORMED, -1, "the payload is not unpadded base64url");

@@ -1,4 +1,4 @@
-/* linkcache.c: the verified-link cache. Once a CA certificate's signature has been
+/* vlinkcache.c: the verified-link cache. Once a CA certificate's signature has been
  * checked under its parent's key, the pair is remembered, so a login whose chain
  * carries an intermediate pays for the leaf's signature only.
  * Readers take no locks: slots are atomic pointers to immutable entries. An entry
@@ -22,7 +22,7 @@ typedef struct entry {
     uint8_t data[]; /* child DER, then parent DER */
 } entry;
 
-struct linkcache {
+struct vlinkcache {
     _Atomic(entry *) slots[SLOTS];
     _Atomic(entry *) all;
     atomic_size_t made;
@@ -30,14 +30,14 @@ struct linkcache {
     uint8_t key[crypto_shorthash_KEYBYTES];
 };
 
-linkcache *linkcache_new(void) {
+vlinkcache *vlinkcache_new(void) {
     vouch_ensure_init();
-    linkcache *lc = calloc(1, sizeof *lc);
+    vlinkcache *lc = calloc(1, sizeof *lc);
     if (lc) randombytes_buf(lc->key, sizeof lc->key);
     return lc;
 }
 
-void linkcache_free(linkcache *lc) {
+void vlinkcache_free(vlinkcache *lc) {
     if (!lc) return;
     entry *e = atomic_load(&lc->all);
     while (e) {
@@ -49,11 +49,11 @@ void linkcache_free(linkcache *lc) {
     free(lc);
 }
 
-size_t linkcache_count(const linkcache *lc) { return atomic_load(&((linkcache *)lc)->live); }
+size_t vlinkcache_count(const vlinkcache *lc) { return atomic_load(&((vlinkcache *)lc)->live); }
 
 /* Certificates end with their signature value: hashing the last bytes of both is
  * enough to spread them, and the full DER is compared on every hit. */
-static size_t slot_of(const linkcache *lc, vspan child, vspan parent) {
+static size_t slot_of(const vlinkcache *lc, vspan child, vspan parent) {
     uint8_t buf[128];
     size_t a = child.n < 64 ? child.n : 64, b = parent.n < 64 ? parent.n : 64;
     memcpy(buf, child.p + child.n - a, a);
@@ -70,14 +70,14 @@ static bool matches(const entry *e, vspan child, vspan parent) {
            memcmp(e->data + child.n, parent.p, parent.n) == 0;
 }
 
-int linkcache_find(linkcache *lc, vspan child, vspan parent, vpubkey **child_key) {
+int vlinkcache_find(vlinkcache *lc, vspan child, vspan parent, vpubkey **child_key) {
     entry *e = atomic_load_explicit(&lc->slots[slot_of(lc, child, parent)], memory_order_acquire);
     if (!e || !matches(e, child, parent)) return 0;
     if (child_key) *child_key = e->child_key;
     return 1;
 }
 
-int linkcache_add(linkcache *lc, vspan child, vspan parent, vpubkey *child_key) {
+int vlinkcache_add(vlinkcache *lc, vspan child, vspan parent, vpubkey *child_key) {
     if (atomic_fetch_add(&lc->made, 1) >= MAX_ENTRIES) return 0;
     entry *e = malloc(sizeof *e + child.n + parent.n);
     if (!e) return 0;

@@ -22,17 +22,17 @@ int vouch_cert_names(const uint8_t *der, size_t len, vouch_name *out, size_t cap
     sink s = {out, cap, 0};
     /* subject: vcert_parse checked its structure (vname_check) */
     vspan body;
-    der_reader r = der_of(c.subject), rdns;
-    der_expect(&r, DER_SEQUENCE, &body, NULL);
-    rdns = der_of(body);
-    while (!der_done(&rdns)) {
+    vder_reader r = vder_of(c.subject), rdns;
+    vder_expect(&r, DER_SEQUENCE, &body, NULL);
+    rdns = vder_of(body);
+    while (!vder_done(&rdns)) {
         vspan rdn, atv, oid, val;
         int tag;
-        if (der_expect(&rdns, DER_SET, &rdn, NULL)) break;
-        der_reader a = der_of(rdn);
-        while (!der_done(&a) && !der_expect(&a, DER_SEQUENCE, &atv, NULL)) {
-            der_reader v = der_of(atv);
-            if (der_expect(&v, DER_OID, &oid, NULL) || der_next(&v, &tag, &val, NULL)) break;
+        if (vder_expect(&rdns, DER_SET, &rdn, NULL)) break;
+        vder_reader a = vder_of(rdn);
+        while (!vder_done(&a) && !vder_expect(&a, DER_SEQUENCE, &atv, NULL)) {
+            vder_reader v = vder_of(atv);
+            if (vder_expect(&v, DER_OID, &oid, NULL) || vder_next(&v, &tag, &val, NULL)) break;
             if (OID_IS(oid, OID_CN)) put(&s, VOUCH_NAME_CN, tag, val);
             else if (OID_IS(oid, OID_OU)) put(&s, VOUCH_NAME_OU, tag, val);
             else if (OID_IS(oid, OID_O)) put(&s, VOUCH_NAME_O, tag, val);
@@ -41,12 +41,12 @@ int vouch_cert_names(const uint8_t *der, size_t len, vouch_name *out, size_t cap
     }
     if (c.has_san) { /* checked entry by entry by vcert_parse */
         vspan seq;
-        der_reader sr = der_of(c.san), g;
-        der_expect(&sr, DER_SEQUENCE, &seq, NULL);
-        g = der_of(seq);
+        vder_reader sr = vder_of(c.san), g;
+        vder_expect(&sr, DER_SEQUENCE, &seq, NULL);
+        g = vder_of(seq);
         int tag;
         vspan v;
-        while (!der_done(&g) && !der_next(&g, &tag, &v, NULL)) {
+        while (!vder_done(&g) && !vder_next(&g, &tag, &v, NULL)) {
             if (tag == DER_CTX_PRIM(2)) put(&s, VOUCH_NAME_DNS, 0, v);
             else if (tag == DER_CTX_PRIM(1)) put(&s, VOUCH_NAME_EMAIL, 0, v);
             else if (tag == DER_CTX_PRIM(6)) put(&s, VOUCH_NAME_URI, 0, v);

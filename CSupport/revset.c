@@ -17,12 +17,12 @@
 
 enum { REGIONS = 1024 };
 
-void revset_key(vrevset *s) {
+void vrevset_key(vrevset *s) {
     vouch_ensure_init();
     randombytes_buf(s->key, sizeof s->key);
 }
 
-uint64_t revset_hash(const vrevset *s, const uint8_t *p, size_t n) {
+uint64_t vrevset_hash(const vrevset *s, const uint8_t *p, size_t n) {
     uint8_t h[crypto_shorthash_BYTES];
     crypto_shorthash(h, p, n, s->key);
     uint64_t v;
@@ -64,7 +64,7 @@ static uint64_t *slots_alloc(vrevset *s) {
     return (uint64_t *)aligned;
 }
 
-int revset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, size_t arena_len) {
+int vrevset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, size_t arena_len) {
     s->arena = arena;
     s->arena_len = arena_len;
     s->count = 0;
@@ -92,9 +92,9 @@ int revset_build(vrevset *s, const uint64_t *hashes, size_t n, uint8_t *arena, s
     return 0;
 }
 
-int revset_contains(const vrevset *s, const uint8_t *p, size_t n) {
+int vrevset_contains(const vrevset *s, const uint8_t *p, size_t n) {
     if (!s->count || n == 0 || n > 255) return 0;
-    uint64_t h = revset_hash(s, p, n);
+    uint64_t h = vrevset_hash(s, p, n);
     size_t j = slot_of(h, s->cap);
     for (;;) {
         uint64_t v = s->slots[j];
@@ -104,9 +104,9 @@ int revset_contains(const vrevset *s, const uint8_t *p, size_t n) {
     }
 }
 
-size_t revset_memory(const vrevset *s) { return s->cap * sizeof *s->slots + s->arena_len; }
+size_t vrevset_memory(const vrevset *s) { return s->cap * sizeof *s->slots + s->arena_len; }
 
-void revset_free(vrevset *s) {
+void vrevset_free(vrevset *s) {
     if (s->mapped) munmap(s->slots, s->mapped);
     else free(s->slots);
     free(s->arena);

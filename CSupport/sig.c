@@ -48,12 +48,12 @@ static void init_once(void) {
 void vouch_ensure_init(void) { pthread_once(&once, init_once); }
 
 vsig_alg vsig_from_algid(vspan algid) {
-    der_reader r = der_of(algid);
+    vder_reader r = vder_of(algid);
     vspan oid, params = {0};
     int ptag = -1;
-    if (der_expect(&r, DER_OID, &oid, NULL)) return VSIG_UNKNOWN;
-    if (!der_done(&r)) {
-        if (der_next(&r, &ptag, &params, NULL) || !der_done(&r)) return VSIG_UNKNOWN;
+    if (vder_expect(&r, DER_OID, &oid, NULL)) return VSIG_UNKNOWN;
+    if (!vder_done(&r)) {
+        if (vder_next(&r, &ptag, &params, NULL) || !vder_done(&r)) return VSIG_UNKNOWN;
     }
     if (oid.n == sizeof OID_PKCS1_PREFIX + 1 && !memcmp(oid.p, OID_PKCS1_PREFIX, sizeof OID_PKCS1_PREFIX)) {
         /* RFC 4055: parameters NULL, and absent must be accepted too */
@@ -132,28 +132,28 @@ static int bit_length(vspan integer) {
 }
 
 int vspki_inspect(vspan spki, vkey_type *type, int *bits) {
-    der_reader r = der_of(spki), s, a;
+    vder_reader r = vder_of(spki), s, a;
     vspan body, algid, oid, bitstr;
     *type = VKEY_UNKNOWN;
     *bits = 0;
-    if (der_expect(&r, DER_SEQUENCE, &body, NULL) || !der_done(&r)) return VOUCH_E_DER;
-    s = der_of(body);
-    if (der_expect(&s, DER_SEQUENCE, &algid, NULL) || der_expect(&s, DER_BIT_STRING, &bitstr, NULL) || !der_done(&s))
+    if (vder_expect(&r, DER_SEQUENCE, &body, NULL) || !vder_done(&r)) return VOUCH_E_DER;
+    s = vder_of(body);
+    if (vder_expect(&s, DER_SEQUENCE, &algid, NULL) || vder_expect(&s, DER_BIT_STRING, &bitstr, NULL) || !vder_done(&s))
         return VOUCH_E_DER;
     if (bitstr.n < 1 || bitstr.p[0] != 0) return VOUCH_E_DER;
     vspan key = {bitstr.p + 1, bitstr.n - 1};
-    a = der_of(algid);
-    if (der_expect(&a, DER_OID, &oid, NULL)) return VOUCH_E_DER;
+    a = vder_of(algid);
+    if (vder_expect(&a, DER_OID, &oid, NULL)) return VOUCH_E_DER;
     if (OID_IS(oid, OID_RSA)) {
         vspan nul;
-        if (der_expect(&a, DER_NULL, &nul, NULL) || nul.n || !der_done(&a)) return VOUCH_E_DER;
-        der_reader k = der_of(key), ks;
+        if (vder_expect(&a, DER_NULL, &nul, NULL) || nul.n || !vder_done(&a)) return VOUCH_E_DER;
+        vder_reader k = vder_of(key), ks;
         vspan seq, n, e;
-        if (der_expect(&k, DER_SEQUENCE, &seq, NULL) || !der_done(&k)) return VOUCH_E_DER;
-        ks = der_of(seq);
-        if (der_expect(&ks, DER_INTEGER, &n, NULL) || der_expect(&ks, DER_INTEGER, &e, NULL) || !der_done(&ks))
+        if (vder_expect(&k, DER_SEQUENCE, &seq, NULL) || !vder_done(&k)) return VOUCH_E_DER;
+        ks = vder_of(seq);
+        if (vder_expect(&ks, DER_INTEGER, &n, NULL) || vder_expect(&ks, DER_INTEGER, &e, NULL) || !vder_done(&ks))
             return VOUCH_E_DER;
-        if (!der_integer_minimal(n) || !der_integer_minimal(e) || (n.p[0] & 0x80) || (e.p[0] & 0x80))
+        if (!vder_integer_minimal(n) || !vder_integer_minimal(e) || (n.p[0] & 0x80) || (e.p[0] & 0x80))
             return VOUCH_E_DER;
         *type = VKEY_RSA;
         *bits = bit_length(n);
@@ -162,7 +162,7 @@ int vspki_inspect(vspan spki, vkey_type *type, int *bits) {
     if (OID_IS(oid, OID_EC)) {
         vspan curve;
         int t;
-        if (der_next(&a, &t, &curve, NULL) || !der_done(&a)) return VOUCH_E_DER;
+        if (vder_next(&a, &t, &curve, NULL) || !vder_done(&a)) return VOUCH_E_DER;
         if (t != DER_OID) return VOUCH_E_WEAK_KEY; /* explicit or implicit curve parameters */
         if (OID_IS(curve, OID_P256)) { *type = VKEY_P256; *bits = 256; }
         else if (OID_IS(curve, OID_P384)) { *type = VKEY_P384; *bits = 384; }
@@ -174,7 +174,7 @@ int vspki_inspect(vspan spki, vkey_type *type, int *bits) {
         return 0;
     }
     if (OID_IS(oid, OID_ED25519)) {
-        if (!der_done(&a)) return VOUCH_E_DER;
+        if (!vder_done(&a)) return VOUCH_E_DER;
         if (key.n != 32) return VOUCH_E_DER;
         *type = VKEY_ED25519;
         *bits = 256;
@@ -456,20 +456,20 @@ int vpubkey_verify_ecdsa_raw(vpubkey *k, vsig_alg alg, const uint8_t *msg, size_
 /* The part of a verification after hashing: `digest` is the message's hash under alg. */
 static int verify_digest(vpubkey *k, vsig_alg alg, int h, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t siglen) {
     if (k->has_nettle) { /* an X.509 ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s } */
-        der_reader r = der_of((vspan){sig, siglen}), q;
+        vder_reader r = vder_of((vspan){sig, siglen}), q;
         vspan body, iv[2];
         uint8_t rs[96] = {0};
-        if (der_expect(&r, DER_SEQUENCE, &body, NULL) || !der_done(&r)) return VOUCH_E_BAD_SIGNATURE;
-        q = der_of(body);
+        if (vder_expect(&r, DER_SEQUENCE, &body, NULL) || !vder_done(&r)) return VOUCH_E_BAD_SIGNATURE;
+        q = vder_of(body);
         for (int i = 0; i < 2; i++) {
-            if (der_expect(&q, DER_INTEGER, &iv[i], NULL) || !der_integer_minimal(iv[i]) || (iv[i].p[0] & 0x80))
+            if (vder_expect(&q, DER_INTEGER, &iv[i], NULL) || !vder_integer_minimal(iv[i]) || (iv[i].p[0] & 0x80))
                 return VOUCH_E_BAD_SIGNATURE;
             vspan v = iv[i];
             if (v.n > 1 && v.p[0] == 0) v.p++, v.n--;
             if (v.n > 48) return VOUCH_E_BAD_SIGNATURE;
             memcpy(rs + 48 * i + (48 - v.n), v.p, v.n);
         }
-        if (!der_done(&q) || !scalar_in_range(rs, 48, ORDER_P384) || !scalar_in_range(rs + 48, 48, ORDER_P384))
+        if (!vder_done(&q) || !scalar_in_range(rs, 48, ORDER_P384) || !scalar_in_range(rs + 48, 48, ORDER_P384))
             return VOUCH_E_BAD_SIGNATURE;
         if (nettle_p384_verify(k, digest, dlen, rs, rs + 48) == 0) return 0;
         /* as in vpubkey_verify_ecdsa_raw: what nettle refuses, OpenSSL decides */

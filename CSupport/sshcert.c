@@ -235,7 +235,7 @@ typedef struct {
 } cert_body;
 
 /* raws, when given, are the data fields exactly as parsed (re-encoding keeps their bytes). */
-static int write_options(dbuf *b, const char *const *names, const char *const *values, const vspan *raws, size_t n) {
+static int write_options(vbuf *b, const char *const *names, const char *const *values, const vspan *raws, size_t n) {
     size_t packed, inner;
     int rc = vsshw_open(b, &packed);
     for (size_t i = 0; i < n && !rc; i++) {
@@ -254,11 +254,11 @@ static int write_options(dbuf *b, const char *const *names, const char *const *v
     return rc;
 }
 
-static int write_body(dbuf *b, const cert_body *c) {
+static int write_body(vbuf *b, const cert_body *c) {
     size_t pr;
     int rc = vsshw_cstr(b, vssh_cert_type_name(c->kind));
     if (!rc) rc = vsshw_string(b, c->nonce, c->nonce_len);
-    if (!rc) rc = dbuf_put(b, c->key_fields.p, c->key_fields.n);
+    if (!rc) rc = vbuf_put(b, c->key_fields.p, c->key_fields.n);
     if (!rc) rc = vsshw_u64(b, c->serial);
     if (!rc) rc = vsshw_u32(b, c->type);
     if (!rc) rc = vsshw_cstr(b, c->key_id ? c->key_id : "");
@@ -303,7 +303,7 @@ int vouch_ssh_cert_encode(const vouch_ssh_cert *c, uint8_t **out, size_t *len) {
                       (const char *const *)c->principals, c->nprincipals, c->valid_after, c->valid_before,
                       {names[0], names[1]}, {values[0], values[1]}, {raws[0], raws[1]}, {c->nopts[0], c->nopts[1]},
                       blob_of(c->signature_key)};
-    dbuf b = {0};
+    vbuf b = {0};
     int rc = write_body(&b, &body);
     if (!rc) rc = vsshw_string(&b, c->signature.p, c->signature.n);
     if (rc) { free(b.p); return rc; }
@@ -429,7 +429,7 @@ int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_reques
     for (size_t i = 0; i < q->nprincipals; i++) cap += 4 + strlen(q->principals[i]);
     for (int e = 0; e < 2; e++)
         for (size_t i = 0; i < n[e]; i++) cap += 16 + strlen(names[e][i]) + (values[e][i] ? strlen(values[e][i]) : 0);
-    dbuf b = {malloc(cap), 0, cap};
+    vbuf b = {.p = malloc(cap), .n = 0, .cap = cap};
     if (!b.p) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     int rc = write_body(&b, &body);
     if (!rc) rc = vssh_sign_append(ca, b.p, b.n, q->rsa_sha256, &b);

@@ -7,6 +7,7 @@
  * certificates (sshcert.c) build on it. */
 #define _GNU_SOURCE /* memmem */
 #include "internal.h"
+#include "vouch_base64.h"
 #include "sshkey_internal.h"
 #include "sshwire.h"
 #include "vouch_secret.h"
@@ -96,7 +97,6 @@ const uint8_t *vouch_ssh_pubkey_blob(const vouch_ssh_pubkey *k, size_t *len) {
     if (len) *len = k->bloblen;
     return k->blob;
 }
-vpubkey *vssh_pubkey_verifier(const vouch_ssh_pubkey *k) { return k ? k->key : NULL; }
 
 static int bit_length(vspan v) {
     if (!v.n) return 0;
@@ -111,7 +111,7 @@ int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d
     const uint8_t *start = r->p;
     int kind = TYPES[ti].kind;
     vspan a, b, app;
-    dbuf spki = {0};
+    vbuf spki = {0};
     int rc = 0, bits = 0;
     switch (kind) {
     case VOUCH_SSH_RSA:
@@ -120,7 +120,7 @@ int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d
         if (bits < 2048) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "RSA key of %d bits; at least 2048 are required", bits);
         if (bits > 16384) return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "RSA key of %d bits is larger than supported", bits);
         if (a.n == 0 || !(a.p[a.n - 1] & 1) || (a.n == 1 && a.p[0] < 3)) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "bad RSA exponent");
-        rc = spki_from_rsa(b.p, b.n, a.p, a.n, &spki);
+        rc = vspki_from_rsa(b.p, b.n, a.p, a.n, &spki);
         break;
     case VOUCH_SSH_ECDSA_P256: case VOUCH_SSH_ECDSA_P384: case VOUCH_SSH_ECDSA_P521: case VOUCH_SSH_SK_ECDSA: {
         size_t size = ec_curve(kind) == VKEY_P256 ? 32 : ec_curve(kind) == VKEY_P384 ? 48 : 66;
@@ -130,13 +130,13 @@ int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d
             return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the point is not an uncompressed point of %zu bytes", TYPES[ti].name,
                               1 + 2 * size);
         bits = (int)(size == 66 ? 521 : size * 8);
-        rc = spki_from_ec(ec_curve(kind), b.p, b.n, &spki);
+        rc = vspki_from_ec(ec_curve(kind), b.p, b.n, &spki);
         break;
     }
     case VOUCH_SSH_ED25519: case VOUCH_SSH_SK_ED25519:
         if (vsshr_string(r, &a) || a.n != 32) return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "%s key: the key is not 32 bytes", TYPES[ti].name);
         bits = 256;
-        rc = spki_from_ed25519(a.p, &spki);
+        rc = vspki_from_ed25519(a.p, &spki);
         break;
     default:
         return vouch_fail(d, VOUCH_E_UNSUPPORTED_KEY, -1, "unsupported key type");
@@ -162,8 +162,8 @@ int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d
         vk = NULL;
     }
     vouch_ssh_pubkey *k = calloc(1, sizeof *k);
-    dbuf blob = {0};
-    if (!k || vsshw_cstr(&blob, TYPES[ti].name) || dbuf_put(&blob, start, (size_t)(r->p - start))) {
+    vbuf blob = {0};
+    if (!k || vsshw_cstr(&blob, TYPES[ti].name) || vbuf_put(&blob, start, (size_t)(r->p - start))) {
         free(k), free(blob.p), vpubkey_free(vk);
         return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     }
@@ -221,7 +221,7 @@ static int split_line(const char *line, size_t len, bool cert, vspan *type, uint
         if ((unsigned char)line[k] < 0x20 && line[k] != '\t') return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "control characters in the key line");
     *blob = malloc(i - bs);
     if (!*blob) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
-    if (b64_decode((vspan){(const uint8_t *)line + bs, i - bs}, *blob, i - bs, bloblen)) {
+    if (vb64_decode((vspan){(const uint8_t *)line + bs, i - bs}, *blob, i - bs, bloblen)) {
         free(*blob);
         *blob = NULL;
         return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the key's base64 is malformed");
@@ -232,7 +232,7 @@ static int split_line(const char *line, size_t len, bool cert, vspan *type, uint
 static bool blob_type_is(const uint8_t *blob, size_t len, vspan type) {
     vsshr r = {blob, blob + len};
     vspan t;
-    return !vsshr_string(&r, &t) && span_eq(t, type);
+    return !vsshr_string(&r, &t) && vspan_eq(t, type);
 }
 
 /* The blob of a key or certificate line (at most limit bytes), whose type must be the
@@ -262,17 +262,9 @@ int vouch_ssh_pubkey_parse_line(const char *line, size_t len, vouch_ssh_pubkey *
     return rc;
 }
 
-static int base64(const uint8_t *p, size_t n, char **out) {
-    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    *out = malloc(cap);
-    if (!*out) return VOUCH_E_NOMEM;
-    sodium_bin2base64(*out, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
-    return 0;
-}
-
 static int line_of(const char *type, const uint8_t *blob, size_t n, const char *comment, char **out) {
     char *b64;
-    if (base64(blob, n, &b64)) return VOUCH_E_NOMEM;
+    if (vb64_encode_alloc(blob, n, VOUCH_BASE64_STANDARD, &b64, NULL)) return VOUCH_E_NOMEM;
     size_t cap = strlen(type) + strlen(b64) + (comment ? strlen(comment) : 0) + 4;
     *out = malloc(cap);
     if (!*out) { free(b64); return VOUCH_E_NOMEM; }
@@ -295,7 +287,8 @@ void vouch_ssh_pubkey_fingerprint(const vouch_ssh_pubkey *k, char *buf, size_t c
     vouch_ensure_init();
     crypto_hash_sha256(h, k->blob, k->bloblen);
     char b64[64];
-    sodium_bin2base64(b64, sizeof b64, h, 32, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    size_t n;
+    if (vouch_base64_encode(h, 32, VOUCH_BASE64_STANDARD_UNPADDED, b64, sizeof b64, &n)) b64[0] = 0;
     snprintf(buf, cap, "SHA256:%s", b64);
 }
 
@@ -427,7 +420,7 @@ static const char *curve_id(int kind) {
 static size_t field_size(int kind) { return kind == VOUCH_SSH_ECDSA_P256 ? 32 : kind == VOUCH_SSH_ECDSA_P384 ? 48 : 66; }
 
 /* The public key blob of k (from its OpenSSL or libsodium key). */
-static int public_blob(vouch_ssh_privkey *k, dbuf *b) {
+static int public_blob(vouch_ssh_privkey *k, vbuf *b) {
     int rc = 0;
     if (k->kind == VOUCH_SSH_ED25519) {
         rc = vsshw_cstr(b, "ssh-ed25519");
@@ -472,7 +465,7 @@ static int finish(vouch_ssh_privkey *k, vouch_diag *d) {
         ERR_clear_error();
         if (!ok) return vouch_fail(d, VOUCH_E_WEAK_KEY, -1, "the private key does not match its public key (a damaged key)");
     }
-    dbuf b = {0};
+    vbuf b = {0};
     int rc = public_blob(k, &b);
     if (!rc) rc = vouch_ssh_pubkey_parse(b.p, b.n, &k->pub, d);
     free(b.p);
@@ -644,13 +637,13 @@ static int load_openssh(const uint8_t *data, size_t len, vouch_ssh_privkey **out
     size_t pos = 0;
     char label[64];
     vspan body;
-    if (pem_next(data, len, &pos, label, sizeof label, &body) != 1 || strcmp(label, "OPENSSH PRIVATE KEY") != 0)
+    if (vpem_next(data, len, &pos, label, sizeof label, &body) != 1 || strcmp(label, "OPENSSH PRIVATE KEY") != 0)
         return vouch_fail(d, VOUCH_E_PEM, -1, "malformed OpenSSH private key armour");
     uint8_t *raw = malloc(body.n ? body.n : 1);
     size_t n = 0;
     if (!raw) return vouch_fail(d, VOUCH_E_NOMEM, -1, "out of memory");
     int rc = 0;
-    if (b64_decode(body, raw, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, -1, "OpenSSH key: bad base64");
+    if (vb64_decode(body, raw, body.n, &n)) rc = vouch_fail(d, VOUCH_E_PEM, -1, "OpenSSH key: bad base64");
     static const char MAGIC[] = "openssh-key-v1";
     vsshr r = {raw, raw};
     vspan cipher, kdf, kdfopts, pub, priv;
@@ -727,7 +720,7 @@ int vouch_ssh_privkey_generate(int kind, int bits, vouch_ssh_privkey **out, vouc
 
 /* ---- writing OpenSSH's format ---- */
 
-static int put_bn(dbuf *b, EVP_PKEY *p, const char *name) {
+static int put_bn(vbuf *b, EVP_PKEY *p, const char *name) {
     BIGNUM *v = NULL;
     uint8_t *bytes = NULL;
     size_t n = 0;
@@ -741,7 +734,7 @@ static int put_bn(dbuf *b, EVP_PKEY *p, const char *name) {
 int vouch_ssh_privkey_openssh(const vouch_ssh_privkey *k, const char *comment, char **out, size_t *outlen) {
     if (!k || !out) return VOUCH_E_ARG;
     *out = NULL;
-    dbuf priv = {.secret = true}, whole = {.secret = true};
+    vbuf priv = {.secret = true}, whole = {.secret = true};
     uint32_t check;
     vouch_random((uint8_t *)&check, sizeof check);
     int rc = vsshw_u32(&priv, check) || vsshw_u32(&priv, check);
@@ -764,21 +757,20 @@ int vouch_ssh_privkey_openssh(const vouch_ssh_privkey *k, const char *comment, c
         if (!rc) rc = put_bn(&priv, k->pkey, OSSL_PKEY_PARAM_PRIV_KEY);
     }
     if (!rc) rc = vsshw_cstr(&priv, comment ? comment : "");
-    for (uint8_t i = 1; !rc && priv.n % 8; i++) rc = dbuf_put(&priv, &i, 1);
+    for (uint8_t i = 1; !rc && priv.n % 8; i++) rc = vbuf_put(&priv, &i, 1);
     static const char MAGIC[] = "openssh-key-v1";
-    if (!rc) rc = dbuf_put(&whole, MAGIC, sizeof MAGIC);
+    if (!rc) rc = vbuf_put(&whole, MAGIC, sizeof MAGIC);
     if (!rc) rc = vsshw_cstr(&whole, "none") || vsshw_cstr(&whole, "none") || vsshw_string(&whole, "", 0) || vsshw_u32(&whole, 1);
     if (!rc) rc = vsshw_string(&whole, pub, publen);
     if (!rc) rc = vsshw_string(&whole, priv.p, priv.n);
     if (!rc) {
-        size_t b64len = sodium_base64_ENCODED_LEN(whole.n, sodium_base64_VARIANT_ORIGINAL);
-        char *b64 = malloc(b64len);
+        size_t b64len = vouch_base64_encoded_len(whole.n, VOUCH_BASE64_STANDARD);
+        char *b64 = NULL;
         size_t cap = b64len + b64len / 70 + 128;
         char *text = malloc(cap);
-        if (!b64 || !text) {
+        if (!text || vb64_encode_alloc(whole.p, whole.n, VOUCH_BASE64_STANDARD, &b64, NULL)) {
             rc = VOUCH_E_NOMEM;
         } else {
-            sodium_bin2base64(b64, b64len, whole.p, whole.n, sodium_base64_VARIANT_ORIGINAL);
             size_t o = (size_t)snprintf(text, cap, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
             size_t total = strlen(b64);
             for (size_t i = 0; i < total; i += 70) {
@@ -833,7 +825,7 @@ static void ctx_give(vouch_ssh_privkey *k, int row, EVP_PKEY_CTX *c) {
 
 /* Appends the signature blob (string algorithm, string signature) of data, as an SSH
  * string, to out. data may point into out: it is read before out grows. */
-int vssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out) {
+int vssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t len, int rsa_sha256, vbuf *out) {
     vouch_ssh_privkey *k = (vouch_ssh_privkey *)ck; /* only the context pool changes */
     if (!k || !out || (!data && len)) return VOUCH_E_ARG;
     uint8_t s[1024], r[66];
@@ -874,7 +866,7 @@ int vssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t le
             if (rc) ERR_clear_error();
         }
         /* the signature is two mpints, r and s, in a fixed buffer */
-        dbuf inner = {s, 0, sizeof s};
+        vbuf inner = {.p = s, .n = 0, .cap = sizeof s};
         if (!rc) rc = vsshw_mpint(&inner, r, size) || vsshw_mpint(&inner, sv, size) ? VOUCH_E_INTERNAL : 0;
         sl = inner.n;
     }
@@ -886,7 +878,7 @@ int vssh_sign_append(const vouch_ssh_privkey *ck, const uint8_t *data, size_t le
 int vouch_ssh_privkey_sign(const vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, uint8_t **sig, size_t *siglen) {
     if (!k || !sig || !siglen || (!data && len)) return VOUCH_E_ARG;
     *sig = NULL;
-    dbuf b = {0};
+    vbuf b = {0};
     int rc = vssh_sign_append(k, data, len, rsa_sha256, &b);
     if (rc) { free(b.p); return rc; }
     /* the caller gets the blob itself, without the outer length */

@@ -24,10 +24,6 @@ int vssh_read_key_fields(vsshr *r, int ti, vouch_ssh_pubkey **out, vouch_diag *d
 /* The blob of a key (cert false) or certificate (cert true) line "TYPE BASE64 [COMMENT]",
  * whose type must be the line's: a new buffer the caller parses and frees. */
 int vssh_line_blob(const char *line, size_t len, bool cert, uint8_t **blob, size_t *n, vouch_diag *d);
-/* The key as a vpubkey for verifying signatures made with it; NULL for sk keys. Borrowed.
- * (Nothing in the core calls it today.) */
-vpubkey *vssh_pubkey_verifier(const vouch_ssh_pubkey *k);
-
 /* ---- signatures ---- */
 /* Verifies an SSH signature (string alg, string blob) of data under key. Once the
  * algorithm is known, *alg_out (when alg_out is non-NULL) gets its static name. */
@@ -35,6 +31,6 @@ int vssh_verify(const vouch_ssh_pubkey *key, const uint8_t *data, size_t len, vs
 /* Appends the signature blob (string algorithm, string signature) of data, as an SSH
  * string, to out: rsa-sha2-512 for RSA keys (rsa-sha2-256 when rsa_sha256). data may
  * point into out: it is read before out grows. */
-int vssh_sign_append(const vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, dbuf *out);
+int vssh_sign_append(const vouch_ssh_privkey *k, const uint8_t *data, size_t len, int rsa_sha256, vbuf *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* sshwire.c: the SSH wire format (RFC 4251 section 5): a reader over a byte span (uint32,
- * uint64, string, text, mpint) and a writer appending to a dbuf, with nested strings
+ * uint64, string, text, mpint) and a writer appending to a vbuf, with nested strings
  * written in place. Reading is strict: every length is checked against what remains, and
  * mpints are minimal and non-negative. The bottom layer of the SSH code: it knows nothing
  * of keys or certificates (sshkey.c builds on it, sshcert.c on both). */
@@ -47,38 +47,38 @@ int vsshr_mpint(vsshr *r, vspan *s) {
 
 /* ---- writing ---- */
 
-int vsshw_u32(dbuf *b, uint32_t v) {
+int vsshw_u32(vbuf *b, uint32_t v) {
     uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    return dbuf_put(b, x, 4);
+    return vbuf_put(b, x, 4);
 }
 
-int vsshw_u64(dbuf *b, uint64_t v) { return vsshw_u32(b, (uint32_t)(v >> 32)) || vsshw_u32(b, (uint32_t)v) ? VOUCH_E_NOMEM : 0; }
+int vsshw_u64(vbuf *b, uint64_t v) { return vsshw_u32(b, (uint32_t)(v >> 32)) || vsshw_u32(b, (uint32_t)v) ? VOUCH_E_NOMEM : 0; }
 
-int vsshw_string(dbuf *b, const void *p, size_t n) {
+int vsshw_string(vbuf *b, const void *p, size_t n) {
     if (n > 0xffffffffu) return VOUCH_E_ARG;
-    return vsshw_u32(b, (uint32_t)n) || dbuf_put(b, p, n) ? VOUCH_E_NOMEM : 0;
+    return vsshw_u32(b, (uint32_t)n) || vbuf_put(b, p, n) ? VOUCH_E_NOMEM : 0;
 }
 
-int vsshw_cstr(dbuf *b, const char *s) { return vsshw_string(b, s, strlen(s)); }
+int vsshw_cstr(vbuf *b, const char *s) { return vsshw_string(b, s, strlen(s)); }
 
 /* A string written in place: open writes a length to be patched, close patches it with
  * what was written since (no separate buffer to build and copy). */
-int vsshw_open(dbuf *b, size_t *at) {
+int vsshw_open(vbuf *b, size_t *at) {
     *at = b->n;
     return vsshw_u32(b, 0);
 }
 
-void vsshw_close(dbuf *b, size_t at) {
+void vsshw_close(vbuf *b, size_t at) {
     size_t n = b->n - at - 4;
     uint8_t *x = b->p + at;
     x[0] = (uint8_t)(n >> 24), x[1] = (uint8_t)(n >> 16), x[2] = (uint8_t)(n >> 8), x[3] = (uint8_t)n;
 }
 
-int vsshw_mpint(dbuf *b, const uint8_t *v, size_t n) {
+int vsshw_mpint(vbuf *b, const uint8_t *v, size_t n) {
     while (n && v[0] == 0) v++, n--;
     if (n && (v[0] & 0x80)) {
         uint8_t zero = 0;
-        return vsshw_u32(b, (uint32_t)n + 1) || dbuf_put(b, &zero, 1) || dbuf_put(b, v, n) ? VOUCH_E_NOMEM : 0;
+        return vsshw_u32(b, (uint32_t)n + 1) || vbuf_put(b, &zero, 1) || vbuf_put(b, v, n) ? VOUCH_E_NOMEM : 0;
     }
     return vsshw_string(b, v, n);
 }

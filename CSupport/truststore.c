@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *nc_decode(vspan der) {
+void *vnc_decode(vspan der) {
     const unsigned char *p = der.p;
     NAME_CONSTRAINTS *nc = (NAME_CONSTRAINTS *)ASN1_item_d2i(NULL, &p, (long)der.n, ASN1_ITEM_rptr(NAME_CONSTRAINTS));
     if (nc && p != der.p + der.n) {
@@ -19,7 +19,7 @@ void *nc_decode(vspan der) {
     return nc;
 }
 
-uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name) {
+uint64_t vts_name_hash(const struct vouch_truststore *ts, vspan name) {
     uint8_t h[crypto_shorthash_BYTES];
     crypto_shorthash(h, name.p, name.n, ts->hkey);
     uint64_t v;
@@ -27,7 +27,7 @@ uint64_t ts_name_hash(const struct vouch_truststore *ts, vspan name) {
     return v;
 }
 
-const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor) {
+const vanchor *vts_next_by_subject(const struct vouch_truststore *ts, vspan name, uint64_t h, size_t *cursor) {
     size_t mask = ts->index_cap - 1;
     while (*cursor < ts->index_cap) {
         size_t slot = (h + *cursor) & mask;
@@ -35,7 +35,7 @@ const vanchor *ts_next_by_subject(const struct vouch_truststore *ts, vspan name,
         uint32_t v = ts->index[slot];
         if (v == 0) { *cursor = ts->index_cap; return NULL; }
         const vanchor *a = &ts->a[v - 1];
-        if (a->subject_hash == h && span_eq(a->view.subject, name)) return a;
+        if (a->subject_hash == h && vspan_eq(a->view.subject, name)) return a;
     }
     return NULL;
 }
@@ -49,7 +49,7 @@ void vouch_truststore_free(vouch_truststore *ts) {
     }
     free(ts->a);
     free(ts->index);
-    linkcache_free(ts->links);
+    vlinkcache_free(ts->links);
     free(ts);
 }
 
@@ -67,11 +67,11 @@ int vouch_truststore_new(const uint8_t *data, size_t len, vouch_truststore **out
     size_t n = 0;
     int rc = VOUCH_E_NOMEM;
     if (!buf || !spans || !ts) goto fail;
-    rc = certs_decode(data, len, "CERTIFICATE", buf, len, spans, maxn, &n, d, 0);
+    rc = vcerts_decode(data, len, "CERTIFICATE", buf, len, spans, maxn, &n, d, 0);
     if (rc) goto fail;
     if (n == 0) { rc = vouch_fail(d, VOUCH_E_EMPTY, -1, "the CA bundle holds no certificate"); goto fail; }
     ts->a = calloc(n, sizeof *ts->a);
-    ts->links = linkcache_new();
+    ts->links = vlinkcache_new();
     ts->index_cap = 8;
     while (ts->index_cap < 2 * n) ts->index_cap <<= 1;
     ts->index = calloc(ts->index_cap, sizeof *ts->index);
@@ -100,7 +100,7 @@ int vouch_truststore_new(const uint8_t *data, size_t len, vouch_truststore **out
         }
         if (a->view.has_nc) {
             const unsigned char *q = a->view.nc.p;
-            a->nc = nc_decode(a->view.nc);
+            a->nc = vnc_decode(a->view.nc);
             (void)q;
             if (!a->nc) {
                 X509_free(x);
@@ -132,7 +132,7 @@ int vouch_truststore_new(const uint8_t *data, size_t len, vouch_truststore **out
                 goto fail;
             }
         }
-        a->subject_hash = ts_name_hash(ts, a->view.subject);
+        a->subject_hash = vts_name_hash(ts, a->view.subject);
         size_t slot = a->subject_hash & (ts->index_cap - 1);
         while (ts->index[slot]) slot = (slot + 1) & (ts->index_cap - 1);
         ts->index[slot] = (uint32_t)(i + 1);
@@ -158,4 +158,4 @@ int vouch_truststore_cert(const vouch_truststore *ts, size_t i, const uint8_t **
     return 0;
 }
 
-size_t vouch_truststore_cached_links(const vouch_truststore *ts) { return ts ? linkcache_count(ts->links) : 0; }
+size_t vouch_truststore_cached_links(const vouch_truststore *ts) { return ts ? vlinkcache_count(ts->links) : 0; }

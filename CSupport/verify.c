@@ -108,18 +108,18 @@ static int check_time(vctx *x, vouch_diag *d, int n) {
     for (int i = 0; i < n; i++) {
         const vcert *c = x->path[i].c;
         if (x->at < c->not_before) {
-            fmt_time(c->not_before, t, sizeof t);
+            vfmt_time(c->not_before, t, sizeof t);
             return refuse(x, d, VOUCH_E_NOT_YET_VALID, i, "not valid before %s", t);
         }
         if (x->at > c->not_after) {
-            fmt_time(c->not_after, t, sizeof t);
+            vfmt_time(c->not_after, t, sizeof t);
             return refuse(x, d, VOUCH_E_EXPIRED, i, "expired at %s", t);
         }
     }
     return 0;
 }
 
-static bool self_issued(const vcert *c) { return span_eq(c->issuer, c->subject); }
+static bool self_issued(const vcert *c) { return vspan_eq(c->issuer, c->subject); }
 
 /* The rules, per certificate: security rules first (they refuse whatever the flags),
  * then the RFC 5280 profile rules (OpenSSL 3.0's X509_V_FLAG_X509_STRICT set, which
@@ -162,7 +162,7 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
             return refuse(x, d, VOUCH_E_EXT_KEY_USAGE, i, "extendedKeyUsage is present without %s",
                           x->purpose == VOUCH_PURPOSE_SERVER_AUTH ? "serverAuth" : "clientAuth");
         /* the signed algorithm must be the one that signs (Go's parser refuses this too) */
-        if (n > 1 && !span_eq(c->inner_alg, c->outer_alg))
+        if (n > 1 && !vspan_eq(c->inner_alg, c->outer_alg))
             return refuse(x, d, VOUCH_E_MALFORMED_CERT, i, "signature algorithm differs inside and outside tbsCertificate%s", NULL);
         if (i > 1 && c->pathlen >= 0 && plen > c->pathlen) {
             snprintf(buf, sizeof buf, "%d", c->pathlen);
@@ -185,6 +185,7 @@ static int check_rules(vctx *x, vouch_diag *d, int n) {
             PROFILE(c->san_problem, "%s", c->san_problem);
             PROFILE(c->has_nc && !c->is_ca, "nameConstraints in a certificate that is not a CA%s", NULL);
             PROFILE(c->has_pc && !c->pc_critical, "policyConstraints must be critical%s", NULL);
+            PROFILE(c->aia_critical, "authorityInfoAccess must not be critical%s", NULL);
         }
         if (n > 1) { /* OpenSSL's X509_V_FLAG_X509_STRICT set, which applies to chains */
             PROFILE(c->pathlen >= 0 && !c->is_ca, "pathLenConstraint on a certificate that is not a CA%s", NULL);
@@ -217,7 +218,7 @@ static int issuer_key(vctx *x, vouch_diag *d, int i, vpubkey **key, vpubkey **ow
         return *key ? 0 : refuse(x, d, VOUCH_E_UNSUPPORTED_KEY, i + 1, "public key type not supported%s", NULL);
     }
     vpubkey *cached = NULL;
-    if (linkcache_find(x->ts->links, parent->c->whole, x->path[i + 2].c->whole, &cached) && cached) {
+    if (vlinkcache_find(x->ts->links, parent->c->whole, x->path[i + 2].c->whole, &cached) && cached) {
         *key = cached;
         return 0;
     }
@@ -247,17 +248,17 @@ static int link_verify(vctx *x, vouch_diag *d, int i) {
 /* Top-down, so that a presented intermediate's link, with its key, is cached before
  * the certificate below it needs that key. */
 static int check_signatures(vctx *x, vouch_diag *d, int n) {
-    linkcache *lc = x->ts->links;
+    vlinkcache *lc = x->ts->links;
     for (int i = n - 2; i >= 0; i--) {
         vspan child = x->path[i].c->whole, parent = x->path[i + 1].c->whole;
         bool ca_link = i > 0; /* every certificate above the leaf passed check_rules as a CA */
-        if (ca_link && linkcache_find(lc, child, parent, NULL)) continue;
+        if (ca_link && vlinkcache_find(lc, child, parent, NULL)) continue;
         int rc = link_verify(x, d, i);
         if (rc) return rc;
         if (ca_link) {
             vpubkey *ck = NULL;
             if (vpubkey_new(x->path[i].c->spki, &ck)) ck = NULL;
-            if (!linkcache_add(lc, child, parent, ck)) vpubkey_free(ck);
+            if (!vlinkcache_add(lc, child, parent, ck)) vpubkey_free(ck);
         }
     }
     return 0;
@@ -322,7 +323,7 @@ static int check_name_constraints(vctx *x, vouch_diag *d, int n) {
                 ncs[i] = x->path[i].anchor->nc;
             } else {
                 const unsigned char *q = x->path[i].c->nc.p;
-                ncs[i] = nc_decode(x->path[i].c->nc);
+                ncs[i] = vnc_decode(x->path[i].c->nc);
                 (void)q;
                 owned_nc[i] = true;
                 if (!ncs[i]) rc = refuse(x, d, VOUCH_E_DER, i, "unreadable nameConstraints%s", NULL);
@@ -405,9 +406,9 @@ static int check_path(vctx *x, int n) {
 static bool same_as_anchor(const vctx *x, const vcert *c) {
     size_t cur = 0;
     const vanchor *a;
-    uint64_t h = ts_name_hash(x->ts, c->subject);
-    while ((a = ts_next_by_subject(x->ts, c->subject, h, &cur)))
-        if (span_eq(c->whole, (vspan){a->der, a->len})) return true;
+    uint64_t h = vts_name_hash(x->ts, c->subject);
+    while ((a = vts_next_by_subject(x->ts, c->subject, h, &cur)))
+        if (vspan_eq(c->whole, (vspan){a->der, a->len})) return true;
     return false;
 }
 
@@ -427,10 +428,10 @@ static void note_unknown_issuer(vctx *x, int depth) {
 static int extend(vctx *x, int depth) {
     const vcert *c = x->path[depth - 1].c;
     bool candidate = false;
-    uint64_t h = ts_name_hash(x->ts, c->issuer);
+    uint64_t h = vts_name_hash(x->ts, c->issuer);
     size_t cur = 0;
     const vanchor *a;
-    while ((a = ts_next_by_subject(x->ts, c->issuer, h, &cur))) {
+    while ((a = vts_next_by_subject(x->ts, c->issuer, h, &cur))) {
         if (!vcert_akid_matches(c, &a->view)) continue;
         candidate = true;
         if (depth >= VOUCH_MAX_PATH) break;
@@ -440,7 +441,7 @@ static int extend(vctx *x, int depth) {
     }
     vouch_verification *v = x->v;
     for (size_t p = 1; p < v->npres; p++) {
-        if (x->used[p] || !span_eq(v->pview[p].subject, c->issuer) || !vcert_akid_matches(c, &v->pview[p])) continue;
+        if (x->used[p] || !vspan_eq(v->pview[p].subject, c->issuer) || !vcert_akid_matches(c, &v->pview[p])) continue;
         if (same_as_anchor(x, &v->pview[p])) continue; /* reached as an anchor above */
         candidate = true;
         if (depth + 1 >= VOUCH_MAX_PATH) {
@@ -464,7 +465,7 @@ static int extend(vctx *x, int depth) {
 
 static int decode_input(vouch_verification *v, const uint8_t *in, size_t len, size_t offset, int base, size_t *used) {
     size_t n = 0;
-    int rc = certs_decode(in, len, "CERTIFICATE", v->buf + offset, len, v->pres + v->npres, VOUCH_MAX_PRESENTED - v->npres, &n,
+    int rc = vcerts_decode(in, len, "CERTIFICATE", v->buf + offset, len, v->pres + v->npres, VOUCH_MAX_PRESENTED - v->npres, &n,
                           &v->diag, base);
     if (rc) return rc;
     size_t total = 0;
@@ -524,9 +525,9 @@ int vouch_verify(const vouch_truststore *ts, vouch_purpose purpose, unsigned fla
     /* the leaf itself may be an anchor (a pinned, typically self-signed certificate) */
     size_t cur = 0;
     const vanchor *a;
-    uint64_t h = ts_name_hash(ts, v->pview[0].subject);
-    while ((a = ts_next_by_subject(ts, v->pview[0].subject, h, &cur))) {
-        if (!span_eq(v->pview[0].whole, (vspan){a->der, a->len})) continue;
+    uint64_t h = vts_name_hash(ts, v->pview[0].subject);
+    while ((a = vts_next_by_subject(ts, v->pview[0].subject, h, &cur))) {
+        if (!vspan_eq(v->pview[0].whole, (vspan){a->der, a->len})) continue;
         x.path[0] = (pelem){&a->view, a, -1};
         if (check_path(&x, 1) == 0) { rc = 0; goto done; }
         x.path[0] = (pelem){&v->pview[0], NULL, 0};

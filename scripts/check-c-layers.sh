@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Fails when a lower layer of the C core calls up into a layer built on it. Compiles every
-# CSupport/*.c to an object in a temporary directory, then, for each line of LAYERS
-# ("lower : higher ..."), checks with nm that lower.o has no undefined symbol that one of
-# the higher objects defines: dependencies run one way, as in OpenSSH's sshbuf / sshkey
-# split. To add a rule, add a line (names are CSupport/*.c files without the .c).
+# Checks the C core's shape (part of `make test`). Compiles every CSupport/*.c to an
+# object in a temporary directory, then with nm:
+#  - layers: for each line of LAYERS ("lower : higher ..."), lower.o has no undefined
+#    symbol that one of the higher objects defines: dependencies run one way, as in
+#    OpenSSH's sshbuf / sshkey split. To add a rule, add a line (names are CSupport/*.c
+#    files without the .c);
+#  - names: every global symbol is public (`vouch_*`) or an internal helper with the
+#    core's `v` prefix (`vder_next`, `vpubkey_verify`): none can collide with another
+#    library's `b64_decode` or `der_next` in a program that links the core.
 # CC overrides the compiler (default cc).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 
 LAYERS='
-sshwire : sshkey sshcert
-sshkey  : sshcert
+base64   : pem jwt sshkey sshcert
+der      : pem cert sig spki crl verify truststore linkcache names jwt sshwire sshkey sshcert
+sshwire  : sshkey sshcert
+sshkey   : sshcert
+revset   : crl verify truststore
+crl      : verify
+truststore : verify
 '
 
 tmp=$(mktemp -d)
@@ -60,5 +69,11 @@ for i in "${!lows[@]}"; do
   summary+=("$low below ${highs[$i]}")
 done
 
+names=0
+while IFS= read -r sym; do
+  echo "check-c-layers: global symbol $sym has neither the public vouch_ prefix nor the internal v prefix (make it static, or name it v<concern>_<verb>)"
+  bad=1 names=$((names + 1))
+done < <(for o in "$tmp"/*.o; do nm -P -g "$o" | awk '$2 != "U" && $2 != "w" { print $1 }'; done | sort -u | grep -v -E '^(vouch_|v[a-z0-9]+(_|$))' || true)
+
 if [ "$bad" -ne 0 ]; then echo "check-c-layers: FAILED"; exit 1; fi
-echo "check-c-layers: OK, no call goes up a layer ($(printf '%s; ' "${summary[@]}" | sed 's/; $//'))"
+echo "check-c-layers: OK, no call goes up a layer ($(printf '%s; ' "${summary[@]}" | sed 's/; $//')); every global symbol is vouch_ or v-prefixed"

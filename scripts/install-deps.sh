@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Vouch needs to build and test, only where missing: Debian's packages
 # (C libraries, the openssl/ssh tools, nginx and wrk for the HTTP tests and benchmark)
-# and, from PyPI, hvac (Vault's Python client, for the compatibility tests).
+# and Go (the differential oracle the tests build); from PyPI, hvac (Vault's Python client,
+# for the compatibility tests), cryptography, PyJWT and joserfc (inputs as users make them).
 set -euo pipefail
 need=()
-for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk openssh-client openssh-server; do
+for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk openssh-client openssh-server golang-go; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -17,7 +18,7 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO systemctl disable --now $svc >/dev/null 2>&1 || $SUDO service $svc stop >/dev/null 2>&1 || true
   done
 fi
-for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc; do
+for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc cryptography:cryptography; do
   if ! python3 -c "import ${mod%%:*}" 2>/dev/null; then
     echo "installing: ${mod##*:} (PyPI)"
     python3 -m pip install -q "${mod##*:}"

@@ -132,7 +132,7 @@ static uint8_t *put_hdr(uint8_t *p, uint8_t tag, size_t n) {
     return p;
 }
 
-int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *der_len, uint8_t *serials) {
+int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *vder_len, uint8_t *serials) {
     X509 *ca = pem_cert(ca_pem);
     BIO *b = BIO_new_mem_buf(ca_key_pem, -1);
     EVP_PKEY *key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
@@ -178,8 +178,8 @@ int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t *
     EVP_DigestSign(m, sig, &siglen, tbs, tbs_len);
     EVP_MD_CTX_free(m);
     size_t body = tbs_len + alglen + 1 + len_size(siglen + 1) + siglen + 1;
-    *der_len = 1 + len_size(body) + body;
-    *der = malloc(*der_len);
+    *vder_len = 1 + len_size(body) + body;
+    *der = malloc(*vder_len);
     p = put_hdr(*der, 0x30, body);
     memcpy(p, tbs, tbs_len), p += tbs_len;
     memcpy(p, alg, alglen), p += alglen;

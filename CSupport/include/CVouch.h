@@ -11,3 +11,4 @@
 #include "vouch_backend.h"
 #include "vouch_ssh.h"
 #include "vouch_sshkey.h"
+#include "vouch_base64.h"

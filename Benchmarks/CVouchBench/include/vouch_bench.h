@@ -16,7 +16,7 @@ double vb_openssl_verify_chain(const char *root_pem, const char *untrusted_pem, 
 
 /* Builds a DER CRL of `n` random 20-byte serials issued and signed by the CA; the serials
  * (20 bytes each) go to `serials` (caller allocates n * 20). Caller frees *der. */
-int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *der_len, uint8_t *serials);
+int vb_crl_build(const char *ca_pem, const char *ca_key_pem, size_t n, uint8_t **der, size_t *vder_len, uint8_t *serials);
 
 /* Peer: d2i_X509_CRL of the DER (seconds per load, out: bytes per serial it keeps, measured
  * with mallinfo2), and X509_CRL_get0_by_serial nanoseconds per lookup of the given serials. */

@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // metrics through swift-metrics, exposed by swift-prometheus
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Benchmarks only: the peer verifier measured next to ours.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
@@ -45,7 +48,13 @@ let package = Package(
         // Debian's SQLite (libsqlite3-dev) for the embedded store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // The domain, with no HTTP: identities, auth methods, logins, tokens, storage, audit.
-        .target(name: "VouchService", dependencies: ["VouchCore", "CSQLite"], path: "Sources/VouchService"),
+        .target(
+            name: "VouchService",
+            dependencies: [
+                "VouchCore", "CSQLite", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/VouchService"),
         // The HTTP front (Hummingbird): routes per API area, mTLS listener, proxy-header intake.
         .target(
             name: "VouchHTTP",
@@ -54,6 +63,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

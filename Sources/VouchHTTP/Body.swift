@@ -1,91 +1,71 @@
-// Body.swift: a JSON request body read within a size limit, and its fields taken with
-// their types checked: a wrong type or an unknown field is a 400 that names the field.
+// Body.swift: request bodies read within a size limit and decoded into the route's typed
+// request struct through VouchCore's one JSON path (strict: an unknown member, a missing
+// one or one of the wrong type is a 400 naming it), and the value types Vault's and
+// Infisical's bodies use: lists that may be comma-separated strings, durations that may
+// be "1h30m", members that are written as null.
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import VouchService
 
-struct Fields {
-    let members: [(String, JSONValue)]
-
-    /// Reads the body (at most `limit` bytes) and requires a JSON object.
-    static func read(_ request: Request, limit: Int) async throws -> Fields {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+extension Request {
+    /// The body as `T`, read up to `limit` bytes; an empty body reads as `{}`.
+    func decode<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
             throw ServiceError(.tooLarge, "body_too_large", "the request body is larger than \(limit) bytes")
         }
-        var buffer = try await request.body.collect(upTo: limit)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        guard let members = try RequestJSON.parse(bytes, maxBytes: limit).object else {
-            throw ServiceError.badRequest("invalid_body", "the request body must be a JSON object")
-        }
-        return Fields(members: members)
-    }
-
-    func value(_ name: String) -> JSONValue? {
-        guard let v = members.first(where: { $0.0 == name })?.1, v != .null else { return nil }
-        return v
-    }
-
-    func has(_ name: String) -> Bool { value(name) != nil }
-
-    /// Refuses any field not in `allowed`.
-    func only(_ allowed: Set<String>) throws {
-        if let unknown = members.first(where: { !allowed.contains($0.0) }) {
-            throw ServiceError.badRequest("unknown_field", "unknown field \"\(unknown.0)\"")
-        }
-    }
-
-    static func wrong(_ name: String, _ what: String) -> ServiceError {
-        .badRequest("invalid_field", "\(name) must be \(what)")
-    }
-
-    func string(_ name: String) throws -> String? {
-        guard let v = value(name) else { return nil }
-        guard case .string(let s) = v else { throw Self.wrong(name, "a string") }
-        return s
-    }
-
-    func int(_ name: String) throws -> Int? {
-        guard let v = value(name) else { return nil }
-        guard case .int(let n) = v, let i = Int(exactly: n) else { throw Self.wrong(name, "an integer") }
-        return i
-    }
-
-    func bool(_ name: String) throws -> Bool? {
-        guard let v = value(name) else { return nil }
-        guard case .bool(let b) = v else { throw Self.wrong(name, "true or false") }
-        return b
-    }
-
-    /// An array of strings, or (as Vault accepts) one comma-separated string.
-    func strings(_ name: String) throws -> [String]? {
-        guard let v = value(name) else { return nil }
-        switch v {
-        case .string(let s): return s.isEmpty ? [] : [s]
-        case .array(let items):
-            return try items.map { item in
-                guard case .string(let s) = item else { throw Self.wrong(name, "an array of strings") }
-                return s
+        var buffer = try await body.collect(upTo: limit)
+        var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { bytes = Array("{}".utf8) }
+        do {
+            return try JSON.decode(type, from: bytes, maxBytes: limit, maxDepth: 16)
+        } catch let e as JSONInputError {
+            switch e.code {
+            case .tooLarge: throw ServiceError(.tooLarge, "body_too_large", "the request body is larger than \(limit) bytes")
+            case .invalidField where e.path.isEmpty:
+                throw ServiceError.badRequest("invalid_body", "the request body must be a JSON object")
+            default: throw ServiceError.badRequest(e.code.rawValue, e.message)
             }
-        default: throw Self.wrong(name, "an array of strings or a comma-separated string")
+        }
+    }
+}
+
+/// Vault's string lists: an array of strings, or one string (which the service may split
+/// at commas, as Vault does).
+struct VaultList: Decodable, Sendable {
+    let items: [String]
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) {
+            items = s.isEmpty ? [] : [s]
+        } else if let a = try? c.decode([String].self) {
+            items = a
+        } else {
+            throw DecodingError.typeMismatch(
+                [String].self, .init(codingPath: decoder.codingPath, debugDescription: "an array of strings or a comma-separated string"))
+        }
+    }
+}
+
+/// Vault's durations: seconds as a number or a string, or "1h30m", "10m", "45s".
+struct VaultDuration: Decodable, Sendable {
+    let seconds: Int
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            seconds = n
+        } else if let s = try? c.decode(String.self), let d = Self.parse(s) {
+            seconds = d
+        } else {
+            throw DecodingError.typeMismatch(
+                Int.self, .init(codingPath: decoder.codingPath, debugDescription: "a duration such as 3600, \"1h\" or \"30m\""))
         }
     }
 
-    /// Vault's durations: seconds as a number or a string, or "1h30m", "10m", "45s".
-    func duration(_ name: String) throws -> Int? {
-        guard let v = value(name) else { return nil }
-        switch v {
-        case .int(let n):
-            guard let i = Int(exactly: n) else { throw Self.wrong(name, "a duration") }
-            return i
-        case .string(let s):
-            guard let d = Self.parseDuration(s) else { throw Self.wrong(name, "a duration such as 3600, \"1h\" or \"30m\"") }
-            return d
-        default: throw Self.wrong(name, "a duration")
-        }
-    }
-
-    static func parseDuration(_ s: String) -> Int? {
+    static func parse(_ s: String) -> Int? {
         if s.isEmpty { return 0 }
         if let n = Int(s) { return n }
         var total = 0, number = ""
@@ -103,4 +83,34 @@ struct Fields {
         }
         return number.isEmpty ? total : nil
     }
+}
+
+/// A member always written, as null when there is no value (Infisical's and Vault's shapes).
+struct Nullable<T: Encodable & Sendable>: Encodable, Sendable {
+    let value: T?
+    init(_ value: T?) { self.value = value }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
+/// Nothing: `null` where an envelope has no value.
+struct None: Encodable, Sendable {}
+
+/// A JSON response (Content-Type exactly application/json: hvac compares it as a string).
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"],
+             body: .init(byteBuffer: ByteBuffer(string: JSON.encode(value))))
+}
+
+func noContent() -> Response { Response(status: .noContent) }
+
+extension ISO8601DateFormatter {
+    nonisolated(unsafe) static let api: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f
+    }()
 }

@@ -7,11 +7,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import VouchService
 
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = VouchContext
     let logger: Logger
+    let metrics: Metrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -26,6 +28,15 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(request, status: e.status.code >= 500 ? .badRequest : e.status, code: code, message: message)
         } catch is NIOTooManyBytesError {
             return Self.response(request, status: .contentTooLarge, code: "body_too_large", message: "the request body is too large")
+        } catch let e as HTTPParserError {
+            // the request ended before its body did: the client went away (or was cut off as too
+            // slow). Not a server failure: counted apart and logged at debug level.
+            if e == .invalidEOFState {
+                metrics.increment("vouch_http_client_aborts_total", [])
+                logger.debug("client aborted the request", metadata: ["path": .string(request.uri.path)])
+                return Self.response(request, status: .badRequest, code: "client_aborted", message: "the request ended before its body")
+            }
+            return Self.response(request, status: .badRequest, code: "malformed_request", message: "malformed HTTP request: \(e)")
         } catch {
             logger.error("unexpected error", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
             return Self.response(request, status: .internalServerError, code: "internal_error", message: "internal error")
@@ -45,16 +56,17 @@ struct ErrorMiddleware: RouterMiddleware {
 
     static func isVaultPath(_ path: String) -> Bool { path.hasPrefix("/v1/") }
 
-    static func response(_ request: Request, status: HTTPResponse.Status, code: String, message: String) -> Response {
-        let body: [String: Any] = isVaultPath(request.uri.path)
-            ? ["errors": [message]]
-            : ["error": code, "message": message, "statusCode": status.code]
-        return json(body, status: status)
+    /// Vault's error shape, and Infisical's.
+    struct VaultErrors: Encodable { let errors: [String] }
+    struct APIError: Encodable {
+        let error: String
+        let message: String
+        let statusCode: Int
     }
-}
 
-/// A JSON response (Content-Type exactly application/json: hvac compares it as a string).
-func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"],
-             body: .init(byteBuffer: ByteBuffer(string: JSONText.encode(object))))
+    static func response(_ request: Request, status: HTTPResponse.Status, code: String, message: String) -> Response {
+        isVaultPath(request.uri.path)
+            ? json(VaultErrors(errors: [message]), status: status)
+            : json(APIError(error: code, message: message, statusCode: status.code), status: status)
+    }
 }

@@ -41,11 +41,13 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var obj: [String: Any] = [
-            "time": JSONText.timestamp(Date().timeIntervalSince1970), "level": event.level.rawValue, "logger": label,
-            "message": "\(event.message)",
+        var members: [(String, JSONValue)] = [
+            ("time", .string(Timestamp.iso(Date().timeIntervalSince1970))), ("level", .string(event.level.rawValue)),
+            ("logger", .string(label)), ("message", .string("\(event.message)")),
         ]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { obj[k] = "\(v)" }
-        FileHandle.standardError.write(Data((JSONText.encode(obj) + "\n").utf8))
+        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            members.append((k, .string("\(v)")))
+        }
+        FileHandle.standardError.write(Data((JSONValue.object(members).text + "\n").utf8))
     }
 }

@@ -18,7 +18,7 @@ public enum VouchServer {
     static func table(vouch: Vouch, settings: ServerSettings, logger: Logger) -> RouteTable {
         let router = Router(context: VouchContext.self)
         router.add(middleware: MetricsMiddleware(metrics: vouch.metrics, logger: logger))
-        router.add(middleware: ErrorMiddleware(logger: logger))
+        router.add(middleware: ErrorMiddleware(logger: logger, metrics: vouch.metrics))
         let table = RouteTable(router: router)
         table.addSystemRoutes(vouch: vouch)
         table.addIdentityRoutes(vouch: vouch, settings: settings)
@@ -41,7 +41,7 @@ public enum VouchServer {
         if tls == nil, settings.tlsKey != nil { throw ServiceError.badRequest("tls", "--tls-key needs --tls-cert") }
         let router = table(vouch: vouch, settings: settings, logger: logger).router
         let app = Application(
-            router: router, server: try .vouch(tls: tls),
+            router: router, server: try .vouch(tls: tls, metrics: vouch.metrics, logger: logger),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "vouch"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) },
             logger: logger)
@@ -60,7 +60,7 @@ struct Maintenance: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let n = try? vouch.store.purgeExpiredTokens(now: vouch.clock()), n > 0 {
+            if let n = try? await vouch.store.purgeExpiredTokens(now: vouch.clock()), n > 0 {
                 logger.info("purged expired tokens", metadata: ["count": .stringConvertible(n)])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }

@@ -1,79 +1,86 @@
-// Metrics.swift: counters and latency histograms in Prometheus' text format, without a
-// dependency: logins by method and outcome, request latency by route.
+// Metrics.swift: the server's metrics through swift-metrics, with swift-prometheus as the
+// backend and its own registry (no global bootstrap: several services may live in one
+// process, as in tests). Logins by method and outcome, login and request latency
+// histograms, token uses by outcome. The handles for the series a login touches are made
+// once, so that counting one takes no lock.
+import CoreMetrics
 import Foundation
+import Prometheus
 import Synchronization
 
 public final class Metrics: Sendable {
+    /// Latency buckets, seconds.
     public static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-
-    private struct Histogram {
-        var counts = [UInt64](repeating: 0, count: Metrics.buckets.count)
-        var sum = 0.0
-        var count: UInt64 = 0
-    }
-    private struct State {
-        var counters: [String: [String: UInt64]] = [:]   // name -> labels -> value
-        var histograms: [String: [String: Histogram]] = [:]
-    }
-    private let state = Mutex(State())
-    private let help: [String: String] = [
-        "vouch_logins_total": "Login attempts by method and outcome.",
-        "vouch_login_duration_seconds": "Time to decide a login, by method.",
-        "vouch_http_request_duration_seconds": "HTTP request latency by route.",
-        "vouch_token_uses_total": "Access token uses by outcome.",
-    ]
-
-    public init() {}
-
-    static func labels(_ l: [(String, String)]) -> String {
-        func escaped(_ v: String) -> String {
-            guard v.utf8.contains(where: { $0 == 0x5c || $0 == 0x22 || $0 == 0x0a }) else { return v }
-            return v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+    /// The series whose labels are known in advance.
+    static let knownCounters: [(String, [(String, String)])] =
+        ["tls-cert-auth", "cert"].flatMap { m in ["allowed", "refused"].map { ("vouch_logins_total", [("method", m), ("outcome", $0)]) } }
+        + ["ok", "invalid_token", "token_expired", "token_revoked", "token_uses_exhausted", "ip_not_trusted"].map {
+            ("vouch_token_uses_total", [("outcome", $0)])
         }
-        return "{" + l.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",") + "}"
+        + [("vouch_tls_handshake_failures_total", []), ("vouch_http_slow_requests_closed_total", []),
+           ("vouch_http_client_aborts_total", [])]
+    static let knownTimers: [(String, [(String, String)])] = ["tls-cert-auth", "cert"].map {
+        ("vouch_login_duration_seconds", [("method", $0)])
+    }
+
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let counters: [String: CoreMetrics.Counter]
+    private let timers: [String: CoreMetrics.Timer]
+    /// Series first seen while serving (HTTP routes by path and method).
+    private let later = Mutex<(counters: [String: CoreMetrics.Counter], timers: [String: CoreMetrics.Timer])>(([:], [:]))
+
+    public init() {
+        var f = PrometheusMetricsFactory(registry: registry)
+        f.defaultDurationHistogramBuckets = Self.buckets.map { Duration.nanoseconds(Int64($0 * 1e9)) }
+        factory = f
+        var c: [String: CoreMetrics.Counter] = [:], t: [String: CoreMetrics.Timer] = [:]
+        for (name, labels) in Self.knownCounters { c[Self.key(name, labels)] = Counter(label: name, dimensions: labels, factory: f) }
+        for (name, labels) in Self.knownTimers { t[Self.key(name, labels)] = Timer(label: name, dimensions: labels, factory: f) }
+        counters = c
+        timers = t
+    }
+
+    static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        labels.reduce(name) { $0 + "\u{0}" + $1.0 + "=" + $1.1 }
     }
 
     public func increment(_ name: String, _ labels: [(String, String)]) {
-        let key = Self.labels(labels)
-        state.withLock { $0.counters[name, default: [:]][key, default: 0] += 1 }
+        let k = Self.key(name, labels)
+        if let c = counters[k] { return c.increment() }
+        let c = later.withLock { s in
+            if let c = s.counters[k] { return c }
+            let c = Counter(label: name, dimensions: labels, factory: factory)
+            s.counters[k] = c
+            return c
+        }
+        c.increment()
     }
 
     public func observe(_ name: String, _ labels: [(String, String)], seconds: Double) {
-        let key = Self.labels(labels)
-        state.withLock { s in
-            var h = s.histograms[name, default: [:]][key, default: Histogram()]
-            for (i, b) in Metrics.buckets.enumerated() where seconds <= b { h.counts[i] += 1 }
-            h.sum += seconds
-            h.count += 1
-            s.histograms[name, default: [:]][key] = h
+        let k = Self.key(name, labels)
+        let t = timers[k] ?? later.withLock { s in
+            if let t = s.timers[k] { return t }
+            let t = Timer(label: name, dimensions: labels, factory: factory)
+            s.timers[k] = t
+            return t
         }
+        t.recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    public func counter(_ name: String, _ labels: [(String, String)]) -> UInt64 {
-        state.withLock { $0.counters[name]?[Self.labels(labels)] ?? 0 }
-    }
-
-    /// The exposition text (version 0.0.4).
+    /// The exposition text (Prometheus text format 0.0.4).
     public func render() -> String {
-        let s = state.withLock { $0 }
-        var out = ""
-        for (name, series) in s.counters.sorted(by: { $0.key < $1.key }) {
-            out += "# HELP \(name) \(help[name] ?? name)\n# TYPE \(name) counter\n"
-            for (l, v) in series.sorted(by: { $0.key < $1.key }) { out += "\(name)\(l) \(v)\n" }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// A counter's value, read from the exposition (for tests and operators' scripts).
+    public func counter(_ name: String, _ labels: [(String, String)]) -> UInt64 {
+        let series = name + "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "} "
+        for line in render().split(separator: "\n") where line.hasPrefix(series) {
+            return UInt64(line.dropFirst(series.count)) ?? 0
         }
-        for (name, series) in s.histograms.sorted(by: { $0.key < $1.key }) {
-            out += "# HELP \(name) \(help[name] ?? name)\n# TYPE \(name) histogram\n"
-            for (l, h) in series.sorted(by: { $0.key < $1.key }) {
-                let inner = l.dropFirst().dropLast()
-                let sep = inner.isEmpty ? "" : ","
-                for (i, b) in Metrics.buckets.enumerated() {
-                    out += "\(name)_bucket{\(inner)\(sep)le=\"\(b)\"} \(h.counts[i])\n"
-                }
-                out += "\(name)_bucket{\(inner)\(sep)le=\"+Inf\"} \(h.count)\n"
-                out += "\(name)_sum\(l) \(h.sum)\n\(name)_count\(l) \(h.count)\n"
-            }
-        }
-        return out
+        return 0
     }
 }

@@ -36,20 +36,25 @@ extension Vouch {
     /// Vault's default and maximum token TTL (768h) stand in for 0.
     static let vaultDefaultTTL = 2_764_800
 
+    /// A role or CRL name as Vault takes it (its GenericNameRegex, `\w(([\w-.]+)?\w)?`): ASCII
+    /// letters, digits and `_`, with `-` and `.` allowed inside, so never `.`, `..` or `-a`;
+    /// lower-cased, as Vault stores it; at most 128 characters (Vault sets no limit).
     static func roleName(_ name: String) throws -> String {
         let n = name.lowercased()
-        guard (1...128).contains(n.utf8.count), n.unicodeScalars.allSatisfy({
-            CharacterSet.lowercaseLetters.contains($0) || CharacterSet.decimalDigits.contains($0) || "-_.".unicodeScalars.contains($0)
-        }) else {
-            throw ServiceError.badRequest("invalid_name", "a name is 1 to 128 letters, digits or -_.")
+        func word(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c == 0x5f }
+        let b = Array(n.utf8)
+        guard (1...128).contains(b.count), word(b.first!), word(b.last!),
+              b.allSatisfy({ word($0) || $0 == 0x2d || $0 == 0x2e }) else {
+            throw ServiceError.badRequest(
+                "invalid_name", "a name is 1 to 128 ASCII letters, digits or _, with - and . allowed between them (as Vault's)")
         }
         return n
     }
 
     /// Writes a role (Vault's create-or-update: fields not given keep their value).
-    public func putCertRole(_ name: String, _ input: CertRoleInput, remote: String?) throws {
+    public func putCertRole(_ name: String, _ input: CertRoleInput, remote: String?) async throws {
         let n = try Self.roleName(name)
-        let existing = try store.certRoles().first { $0.name == n }
+        let existing = try await store.certRoles().first { $0.name == n }
         guard let cert = input.certificate ?? existing?.certificate, !cert.isEmpty else {
             throw ServiceError.badRequest("missing_field", "certificate is required")
         }
@@ -86,23 +91,24 @@ extension Vouch {
             throw ServiceError.badRequest("invalid_ttl", "ttl should be shorter than max_ttl")
         }
         try role.token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
-        try change { try store.putCertRole(role) }
+        let written = role
+        try await change { try await self.store.putCertRole(written) }
         adminEvent("write-cert-role", subject: n, remote: remote)
     }
 
-    public func certRole(_ name: String) throws -> CertRole {
+    public func certRole(_ name: String) async throws -> CertRole {
         let n = name.lowercased()
-        guard let r = try store.certRoles().first(where: { $0.name == n }) else {
+        guard let r = try await store.certRoles().first(where: { $0.name == n }) else {
             throw ServiceError.notFound("role_not_found", "no cert role \(n)")
         }
         return r
     }
 
-    public func certRoleNames() throws -> [String] { try store.certRoles().map(\.name) }
+    public func certRoleNames() async throws -> [String] { try await store.certRoles().map(\.name) }
 
-    public func deleteCertRole(_ name: String, remote: String?) throws {
+    public func deleteCertRole(_ name: String, remote: String?) async throws {
         let n = name.lowercased()
-        guard try change({ try store.deleteCertRole(n) }) else { throw ServiceError.notFound("role_not_found", "no cert role \(n)") }
+        guard try await change({ try await self.store.deleteCertRole(n) }) else { throw ServiceError.notFound("role_not_found", "no cert role \(n)") }
         adminEvent("delete-cert-role", subject: n, remote: remote)
     }
 
@@ -113,7 +119,7 @@ extension Vouch {
     /// (typically an intermediate that the client presents), it is stored unverified: a
     /// login checks it against the verified intermediate of its chain, and until it
     /// verifies there it revokes nothing (reads say so).
-    public func putCRL(_ name: String, _ data: [UInt8], remote: String?) throws {
+    public func putCRL(_ name: String, _ data: [UInt8], remote: String?) async throws {
         let n = try Self.roleName(name)
         guard data.count <= 64 * 1024 * 1024 else { throw ServiceError(.tooLarge, "crl_too_large", "a CRL is at most 64 MiB") }
         let blocks = RevocationList.split(data)
@@ -126,7 +132,8 @@ extension Vouch {
             adminEvent("write-crl", subject: n, remote: remote, outcome: "failed", reason: e.message)
             throw ServiceError.badRequest("invalid_crl", e.message)
         }
-        try change { try store.putCRL(name: n, data: blocks[0]) }
+        let block = blocks[0]
+        try await change { try await self.store.putCRL(name: n, data: block) }
         adminEvent("write-crl", subject: n, remote: remote)
     }
 
@@ -139,15 +146,15 @@ extension Vouch {
 
     public func crlNames() -> [String] { current.crls.keys.sorted() }
 
-    public func deleteCRL(_ name: String, remote: String?) throws {
+    public func deleteCRL(_ name: String, remote: String?) async throws {
         let n = name.lowercased()
-        guard try change({ try store.deleteCRL(n) }) else { throw ServiceError.notFound("crl_not_found", "no CRL \(n)") }
+        guard try await change({ try await self.store.deleteCRL(n) }) else { throw ServiceError.notFound("crl_not_found", "no CRL \(n)") }
         adminEvent("delete-crl", subject: n, remote: remote)
     }
 
     // MARK: login
 
-    public func loginCert(role name: String?, chain: [UInt8], remote: String) throws -> CertLoginResult {
+    public func loginCert(role name: String?, chain: [UInt8], remote: String) async throws -> CertLoginResult {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { observeLogin("cert", since: started) }
         let snap = current
@@ -190,7 +197,7 @@ extension Vouch {
                 "cert_name": r.role.name, "common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber,
                 "subject_key_id": names.subjectKeyID, "authority_key_id": names.authorityKeyID,
             ]
-            let login = try issue(
+            let login = try await issue(
                 subject: "cert/\(r.role.name)", method: "cert", displayName: "cert-\(r.role.displayName)",
                 policies: r.role.policies, metadata: metadata, settings: r.role.token, identityId: nil)
             var extra = ["common_name": names.commonNames.first ?? "", "serial_number": names.serialNumber]

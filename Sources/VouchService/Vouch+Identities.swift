@@ -20,39 +20,42 @@ extension Vouch {
         return list
     }
 
-    public func createIdentity(name: String, role: String?, policies: [String]?, remote: String?) throws -> Identity {
+    public func createIdentity(name: String, role: String?, policies: [String]?, remote: String?) async throws -> Identity {
         let now = Date(timeIntervalSince1970: TimeInterval(self.now()))
         let identity = Identity(
             id: UUID().uuidString.lowercased(), name: try Self.validName(name, what: "name"),
             role: try Self.validName(role ?? "no-access", what: "role"), policies: try Self.validPolicies(policies ?? []),
             createdAt: now, updatedAt: now)
-        try store.insertIdentity(identity)
+        try await store.insertIdentity(identity)
         adminEvent("create-identity", subject: identity.id, remote: remote)
         return identity
     }
 
-    public func identity(_ id: String) throws -> Identity {
-        guard let i = try store.identity(id) else { throw ServiceError.notFound("identity_not_found", "no identity \(id)") }
+    public func identity(_ id: String) async throws -> Identity {
+        guard let i = try await store.identity(id) else { throw ServiceError.notFound("identity_not_found", "no identity \(id)") }
         return i
     }
 
-    public func identities() throws -> [Identity] { try store.identities() }
+    public func identities() async throws -> [Identity] { try await store.identities() }
 
-    public func updateIdentity(_ id: String, name: String?, role: String?, policies: [String]?, remote: String?) throws -> Identity {
-        var i = try identity(id)
+    public func updateIdentity(_ id: String, name: String?, role: String?, policies: [String]?, remote: String?) async throws
+        -> Identity
+    {
+        var i = try await identity(id)
         if let name { i.name = try Self.validName(name, what: "name") }
         if let role { i.role = try Self.validName(role, what: "role") }
         if let policies { i.policies = try Self.validPolicies(policies) }
         i.updatedAt = Date(timeIntervalSince1970: TimeInterval(now()))
-        try change { try store.updateIdentity(i) }  // logins carry the identity's name and policies
+        let updated = i
+        try await change { try await self.store.updateIdentity(updated) }  // logins carry the identity's name and policies
         adminEvent("update-identity", subject: id, remote: remote)
         return i
     }
 
     /// Deletes the identity, its auth methods and its tokens.
-    public func deleteIdentity(_ id: String, remote: String?) throws -> Identity {
-        let i = try identity(id)
-        _ = try change { try store.deleteIdentity(id) }
+    public func deleteIdentity(_ id: String, remote: String?) async throws -> Identity {
+        let i = try await identity(id)
+        _ = try await change { try await self.store.deleteIdentity(id) }
         adminEvent("delete-identity", subject: id, remote: remote)
         return i
     }

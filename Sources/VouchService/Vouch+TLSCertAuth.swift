@@ -54,8 +54,8 @@ extension Vouch {
         return pem
     }
 
-    public func attachTLSCertAuth(identityId: String, _ input: TLSCertAuthInput, remote: String?) throws -> TLSCertAuthConfig {
-        _ = try identity(identityId)
+    public func attachTLSCertAuth(identityId: String, _ input: TLSCertAuthInput, remote: String?) async throws -> TLSCertAuthConfig {
+        _ = try await identity(identityId)
         guard let ca = input.caCertificate else {
             throw ServiceError.badRequest("missing_field", "caCertificate is required")
         }
@@ -64,7 +64,8 @@ extension Vouch {
             id: UUID().uuidString.lowercased(), identityId: identityId, caCertificate: try Self.checkedCA(ca, field: "caCertificate"),
             names: NamePolicy(), token: TokenSettings(), createdAt: now, updatedAt: now)
         try apply(input, to: &config)
-        let inserted = try change { try store.putTLSCertAuth(config, insert: true) }
+        let attached = config
+        let inserted = try await change { try await self.store.putTLSCertAuth(attached, insert: true) }
         guard inserted else {
             throw ServiceError(.conflict, "auth_method_exists", "TLS certificate auth is already attached to identity \(identityId)")
         }
@@ -72,28 +73,29 @@ extension Vouch {
         return config
     }
 
-    public func updateTLSCertAuth(identityId: String, _ input: TLSCertAuthInput, remote: String?) throws -> TLSCertAuthConfig {
-        var config = try tlsCertAuth(identityId: identityId)
+    public func updateTLSCertAuth(identityId: String, _ input: TLSCertAuthInput, remote: String?) async throws -> TLSCertAuthConfig {
+        var config = try await tlsCertAuth(identityId: identityId)
         if let ca = input.caCertificate { config.caCertificate = try Self.checkedCA(ca, field: "caCertificate") }
         try apply(input, to: &config)
         config.updatedAt = Date(timeIntervalSince1970: TimeInterval(now()))
-        _ = try change { try store.putTLSCertAuth(config, insert: false) }
+        let updated = config
+        _ = try await change { try await self.store.putTLSCertAuth(updated, insert: false) }
         adminEvent("update-tls-cert-auth", subject: identityId, remote: remote)
         return config
     }
 
-    public func tlsCertAuth(identityId: String) throws -> TLSCertAuthConfig {
-        guard let c = try store.tlsCertAuth(identityId: identityId) else {
-            _ = try identity(identityId)
+    public func tlsCertAuth(identityId: String) async throws -> TLSCertAuthConfig {
+        guard let c = try await store.tlsCertAuth(identityId: identityId) else {
+            _ = try await identity(identityId)
             throw ServiceError.notFound("auth_method_not_found", "TLS certificate auth is not attached to identity \(identityId)")
         }
         return c
     }
 
     /// Detaches TLS certificate auth from the identity and revokes the tokens it issued.
-    public func revokeTLSCertAuth(identityId: String, remote: String?) throws -> TLSCertAuthConfig {
-        let c = try tlsCertAuth(identityId: identityId)
-        _ = try change { try store.deleteTLSCertAuth(identityId: identityId) }
+    public func revokeTLSCertAuth(identityId: String, remote: String?) async throws -> TLSCertAuthConfig {
+        let c = try await tlsCertAuth(identityId: identityId)
+        _ = try await change { try await self.store.deleteTLSCertAuth(identityId: identityId) }
         adminEvent("revoke-tls-cert-auth", subject: identityId, remote: remote)
         return c
     }
@@ -116,7 +118,7 @@ extension Vouch {
     /// A TLS certificate login for `identityId` with the client's chain (leaf first; PEM
     /// or DER), from `remote`. Refusals are audited with the core's precise reason and
     /// thrown with a stable code and a message that does not help an attacker.
-    public func loginTLSCertAuth(identityId: String, chain: [UInt8], remote: String) throws -> LoginResult {
+    public func loginTLSCertAuth(identityId: String, chain: [UInt8], remote: String) async throws -> LoginResult {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { observeLogin("tls-cert-auth", since: started) }
         let snap = current
@@ -148,7 +150,7 @@ extension Vouch {
         guard let names = v.leafNames else { throw refuse("malformed_der", "the accepted leaf has no readable names") }
         if let why = auth.config.names.refusal(names) { throw refuse("name_not_allowed", why) }
         let identity = auth.identity
-        let result = try issue(
+        let result = try await issue(
             subject: identityId, method: "tls-cert-auth", displayName: identity.name, policies: identity.policies,
             metadata: ["identityName": identity.name, "role": identity.role, "common_name": names.commonNames.first ?? "",
                        "serial_number": names.serialNumber],

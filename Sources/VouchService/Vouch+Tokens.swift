@@ -6,28 +6,32 @@ import VouchCore
 
 extension Vouch {
     func issue(subject: String, method: String, displayName: String, policies: [String], metadata: [String: String],
-               settings: TokenSettings, identityId: String?) throws -> LoginResult {
+               settings: TokenSettings, identityId: String?) async throws -> LoginResult {
         let t = now()
         let maxExpires = t + Int64(settings.maxTTL)
         let expires = settings.ttl == 0 ? maxExpires : min(t + Int64(settings.ttl), maxExpires)
         let record = TokenRecord(
-            id: Base64URL.encode(Secrets.random(count: 18)), accessor: Base64URL.encode(Secrets.random(count: 18)),
+            id: Base64.encode(Secrets.random(count: 18)), accessor: Base64.encode(Secrets.random(count: 18)),
             subject: subject, authMethod: method, displayName: displayName, policies: policies, metadata: metadata,
             createdAt: t, expiresAt: expires, maxExpiresAt: maxExpires, ttl: settings.ttl, uses: 0,
             usesLimit: settings.numUsesLimit, trustedIPs: settings.trustedIPs, revoked: false)
-        try store.insertToken(record)
+        try await store.insertToken(record)
         let token = signer.sign(AccessClaims(
             iss: "vouch", sub: subject, jti: record.id, iat: t, exp: maxExpires, authMethod: method, identityId: identityId))
         return LoginResult(accessToken: token, record: record)
     }
 
     /// The server's record of a token this server signed and still knows, or why not.
-    private func record(of token: String) throws -> TokenRecord {
-        guard let claims = signer.verify(token) else {
+    private func record(of token: String) async throws -> TokenRecord {
+        let t = now()
+        guard let claims = signer.verify(token, now: t) else {
+            // an expired token of ours says so; anything else is simply not valid
+            if let c = signer.verifyIgnoringTime(token), c.exp <= t {
+                throw ServiceError(.unauthorized, "token_expired", "the access token has expired")
+            }
             throw ServiceError(.unauthorized, "invalid_token", "the access token is not valid")
         }
-        guard claims.exp > now() else { throw ServiceError(.unauthorized, "token_expired", "the access token has expired") }
-        guard let r = try store.token(id: claims.jti) else {
+        guard let r = try await store.token(id: claims.jti) else {
             throw ServiceError(.unauthorized, "invalid_token", "the access token is not valid")
         }
         return r
@@ -40,10 +44,10 @@ extension Vouch {
 
     /// One use of a token, by its holder at `remote`: signature, expiry, revocation and
     /// trusted IPs checked, the use counted. Returns the record after the use.
-    public func useToken(_ token: String, remote: String) throws -> TokenRecord {
+    public func useToken(_ token: String, remote: String) async throws -> TokenRecord {
         let r: TokenRecord
         do {
-            r = try record(of: token)
+            r = try await record(of: token)
         } catch let e as ServiceError {
             tokenEvent("use", "refused", nil, remote: remote, code: e.code)
             metrics.increment("vouch_token_uses_total", [("outcome", e.code)])
@@ -54,7 +58,7 @@ extension Vouch {
             metrics.increment("vouch_token_uses_total", [("outcome", "ip_not_trusted")])
             throw ServiceError(.forbidden, "ip_not_trusted", "the access token may not be used from this address")
         }
-        let outcome = try store.useToken(id: r.id, now: now())
+        let outcome = try await store.useToken(id: r.id, now: now())
         let code: String
         switch outcome {
         case .used(let after):
@@ -77,15 +81,15 @@ extension Vouch {
 
     /// Extends a live token by its TTL (or `increment` seconds, Vault's renew), never past
     /// its max TTL. Does not count a use.
-    public func renewToken(_ token: String, increment: Int? = nil, remote: String) throws -> LoginResult {
-        let r = try record(of: token)
+    public func renewToken(_ token: String, increment: Int? = nil, remote: String) async throws -> LoginResult {
+        let r = try await record(of: token)
         guard CIDR.anyContains(r.trustedIPs, remote) else {
             tokenEvent("renew", "refused", r, remote: remote, code: "ip_not_trusted")
             throw ServiceError(.forbidden, "ip_not_trusted", "the access token may not be used from this address")
         }
         let t = now()
         let by = Int64(increment.map { min(max($0, 1), r.ttl == 0 ? Int.max : r.ttl) } ?? (r.ttl == 0 ? Int(r.maxExpiresAt - t) : r.ttl))
-        guard let after = try store.renewToken(id: r.id, expiresAt: min(t + by, r.maxExpiresAt), now: t) else {
+        guard let after = try await store.renewToken(id: r.id, expiresAt: min(t + by, r.maxExpiresAt), now: t) else {
             let code = r.revoked ? "token_revoked" : r.expiresAt <= t ? "token_expired" : "token_uses_exhausted"
             tokenEvent("renew", "refused", r, remote: remote, code: code)
             throw ServiceError(code == "token_uses_exhausted" ? .forbidden : .unauthorized, code, Self.tokenMessages[code] ?? code)
@@ -95,9 +99,9 @@ extension Vouch {
     }
 
     /// Revokes a token (its holder may always give it up).
-    public func revokeToken(_ token: String, remote: String) throws {
-        let r = try record(of: token)
-        _ = try store.revokeToken(id: r.id)
+    public func revokeToken(_ token: String, remote: String) async throws {
+        let r = try await record(of: token)
+        _ = try await store.revokeToken(id: r.id)
         tokenEvent("revoke", "ok", r, remote: remote)
     }
 

@@ -1,7 +1,8 @@
 // Vouch.swift: the service: identities, auth methods, logins and tokens, over a Store,
 // with no HTTP. Opening a data directory creates what a first start needs: the master
 // key (mode 0600), the token signing key (sealed under it) and the admin token (kept
-// only as a hash, handed back once).
+// only as a hash, handed back once). Everything in the data directory is the owner's
+// only, and is checked to be at every start.
 import Foundation
 import Synchronization
 import VouchCore
@@ -14,7 +15,7 @@ public final class Vouch: Sendable {
     private let adminHash: [UInt8]
     private let snapshot: Mutex<ConfigSnapshot>
     /// Serialises configuration changes: store write, then snapshot rebuild.
-    private let changes = Mutex(())
+    private let changes = AsyncLock()
     /// The clock, replaceable in tests.
     let now: @Sendable () -> Int64
     /// The service's clock, in Unix seconds.
@@ -26,51 +27,54 @@ public final class Vouch: Sendable {
     }
 
     public init(store: any Store, masterKey: SealingKey, audit: AuditLog, metrics: Metrics = Metrics(),
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws {
         self.store = store
         self.audit = audit
         self.metrics = metrics
         self.now = now
-        let sealedSeed = try store.setMetaIfAbsent(
+        let sealedSeed = try await store.setMetaIfAbsent(
             "token_signing_key", masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
-        signer = TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
-        adminHash = try store.meta("admin_token_sha256") ?? []
-        snapshot = Mutex(ConfigSnapshot(identities: try store.identities(), tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(),
-                                  crls: try store.crls()))
+        signer = try TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
+        adminHash = try await store.meta("admin_token_sha256") ?? []
+        snapshot = Mutex(ConfigSnapshot(try await store.configuration()))
     }
 
     /// Opens (creating on first start) a data directory: `master.key` and `vouch.db`.
     /// On first start the admin token is written to `adminTokenFile` (mode 0600) when
-    /// given, else returned once in `FirstStart`.
+    /// given, else returned once in `FirstStart`. A data directory, master key or database
+    /// that others may read is refused, naming the chmod that fixes it.
     public static func open(
         dataDir: String, adminTokenFile: String?, audit: AuditLog, metrics: Metrics = Metrics(),
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
-    ) throws -> (Vouch, FirstStart) {
+    ) async throws -> (Vouch, FirstStart) {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if !fm.fileExists(atPath: dataDir) {
+            try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        try ownerOnly(dataDir, directory: true)
         let keyPath = dataDir + "/master.key"
         let master: SealingKey
         if fm.fileExists(atPath: keyPath) {
-            let attrs = try fm.attributesOfItem(atPath: keyPath)
-            if let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
-                throw ServiceError.badRequest("master_key", "\(keyPath) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
-            }
+            try ownerOnly(keyPath)
             let text = try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let bytes = Base64URL.decode(Substring(text)), bytes.count == SealingKey.byteCount else {
+            guard let bytes = Base64.decode(text), bytes.count == SealingKey.byteCount else {
                 throw ServiceError.badRequest("master_key", "\(keyPath) does not hold a master key")
             }
             master = try SealingKey(bytes: bytes)
         } else {
             master = SealingKey.generate()
-            guard fm.createFile(atPath: keyPath, contents: Data((Base64URL.encode(master.bytes) + "\n").utf8),
+            guard fm.createFile(atPath: keyPath, contents: Data((Base64.encode(master.bytes) + "\n").utf8),
                                 attributes: [.posixPermissions: 0o600]) else {
                 throw ServiceError.badRequest("master_key", "cannot write \(keyPath)")
             }
         }
-        let store = try SQLiteStore(path: dataDir + "/vouch.db")
+        let dbPath = dataDir + "/vouch.db"
+        // the database and its -wal and -shm, the audit log, the admin token file: all the owner's only
+        for entry in try fm.contentsOfDirectory(atPath: dataDir).sorted() { try ownerOnly(dataDir + "/" + entry) }
+        let store = try SQLiteStore(path: dbPath)
         var adminToken: String? = nil
-        if try store.meta("admin_token_sha256") == nil {
-            let token = "vouch.admin." + Base64URL.encode(Secrets.random(count: 32))
+        if try await store.meta("admin_token_sha256") == nil {
+            let token = "vouch.admin." + Base64.encode(Secrets.random(count: 32))
             if let adminTokenFile {
                 try? fm.removeItem(atPath: adminTokenFile)
                 guard fm.createFile(atPath: adminTokenFile, contents: Data((token + "\n").utf8),
@@ -80,22 +84,34 @@ public final class Vouch: Sendable {
             } else {
                 adminToken = token
             }
-            _ = try store.setMetaIfAbsent("admin_token_sha256", Secrets.sha256(Array(token.utf8)))
+            _ = try await store.setMetaIfAbsent("admin_token_sha256", Secrets.sha256(Array(token.utf8)))
         }
-        let vouch = try Vouch(store: store, masterKey: master, audit: audit, metrics: metrics, now: now)
+        let vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics, now: now)
         for w in vouch.configWarnings { audit.record(.init(type: "config", action: "load", outcome: "warning", reason: w)) }
         return (vouch, FirstStart(adminToken: adminToken))
+    }
+
+    /// Refuses a file or directory that anyone but its owner may read, write or enter.
+    static func ownerOnly(_ path: String, directory: Bool = false) throws {
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        guard let mode = attrs[.posixPermissions] as? Int else { return }
+        if mode & 0o077 != 0 {
+            let want = directory ? "700" : "600"
+            throw ServiceError.badRequest(
+                "insecure_permissions",
+                "\(path) is open to others (mode \(String(mode, radix: 8))): the data directory holds secrets; chmod \(want) it")
+        }
     }
 
     var current: ConfigSnapshot { snapshot.withLock { $0 } }
     public var configWarnings: [String] { current.warnings }
 
-    /// Applies a configuration change to the store, then rebuilds the snapshot from it.
-    func change<T>(_ body: () throws -> T) throws -> T {
-        try changes.withLock { _ in
-            let result = try body()
-            let next = ConfigSnapshot(identities: try store.identities(), tlsAuths: try store.tlsCertAuths(), roles: try store.certRoles(),
-                                  crls: try store.crls())
+    /// Applies a configuration change to the store, then rebuilds the snapshot from it;
+    /// changes run one at a time, so snapshots replace each other in order.
+    func change<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await changes.withLock {
+            let result = try await body()
+            let next = ConfigSnapshot(try await store.configuration())
             snapshot.withLock { $0 = next }
             return result
         }
@@ -110,9 +126,56 @@ public final class Vouch: Sendable {
     }
 
     /// The token signing key's JWK Set.
-    public var jwks: [String: Any] { signer.jwks }
+    public var jwks: SigningKeySet { signer.keySet }
 
     func adminEvent(_ action: String, subject: String?, remote: String?, outcome: String = "ok", reason: String? = nil) {
         audit.record(.init(type: "admin", action: action, outcome: outcome, remote: remote, subject: subject, reason: reason))
+    }
+}
+
+/// A lock held across suspension points, for the rare writes that must not interleave
+/// (configuration changes). Waiters are served in order.
+final class AsyncLock: Sendable {
+    private struct State {
+        var locked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let r = try await body()
+            release()
+            return r
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if !s.locked {
+                    s.locked = true
+                    return true
+                }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty {
+                s.locked = false
+                return nil
+            }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

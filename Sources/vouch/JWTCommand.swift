@@ -15,19 +15,7 @@ struct JWTCommand: ParsableCommand {
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func text(_ v: JSONValue) -> String { JSONText.encode(plain(v)) }
-
-    static func plain(_ v: JSONValue) -> Any? {
-        switch v {
-        case .null: nil
-        case .bool(let b): b
-        case .int(let n): n
-        case .double(let d): d
-        case .string(let s): s
-        case .array(let a): a.map(plain)
-        case .object(let m): Dictionary(m.map { ($0.0, plain($0.1) as Any) }, uniquingKeysWith: { a, _ in a })
-        }
-    }
+    static func text(_ v: JSONValue) -> String { v.text }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(

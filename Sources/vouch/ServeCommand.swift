@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let audit = try AuditLog(path: auditLog ?? env("VOUCH_AUDIT_LOG") ?? dir + "/audit.log")
-            (vouch, first) = try Vouch.open(dataDir: dir, adminTokenFile: adminTokenFile ?? env("VOUCH_ADMIN_TOKEN_FILE"), audit: audit)
+            (vouch, first) = try await Vouch.open(dataDir: dir, adminTokenFile: adminTokenFile ?? env("VOUCH_ADMIN_TOKEN_FILE"), audit: audit)
         } catch let e as ServiceError {
             warn("error (\(e.code)): \(e.message)")
             throw ExitCode(2)

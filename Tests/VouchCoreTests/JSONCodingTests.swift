@@ -63,6 +63,24 @@ final class JSONCodingTests: XCTestCase {
         XCTAssertEqual(try JSON.decode(Body.self, from: Array(JSON.encode(b).utf8)), b)
     }
 
+    func testWhatIsWrittenFoundationReadsBack() throws {
+        struct Mixed: Encodable {
+            let b = "quote \" backslash \\ newline \n tab \t bell \u{7} ü 😀"
+            let one = 1, zero = 0, t = true, f = false
+            let d = 1.5, whole = 2.0
+            let i64 = Int64(-3)
+            let nested: [String: [Int]] = ["z": [1], "y": []]
+        }
+        let text = JSON.encode(Mixed())
+        let back = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        XCTAssertEqual(back["b"] as? String, Mixed().b)
+        XCTAssertEqual(back["d"] as? Double, 1.5)
+        XCTAssertEqual(back["i64"] as? Int, -3)
+        XCTAssertTrue(text.contains(#""one":1,"zero":0,"t":true,"f":false"#), "an Int is never written as a Bool: \(text)")
+        XCTAssertTrue(text.contains(#""whole":2,"#), text)
+        XCTAssertTrue(text.hasSuffix(#""nested":{"y":[],"z":[1]}}"#), text)
+    }
+
     func testBase64IsStrictAndRoundTrips() {
         for n in 0..<40 {
             let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }

@@ -7,9 +7,9 @@ import VouchTestSupport
 import XCTest
 
 final class OpenAPITests: XCTestCase {
-    func testDocumentMatchesRoutes() throws {
+    func testDocumentMatchesRoutes() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-openapi-\(UUID().uuidString)").path
-        let (vouch, _) = try Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: nil))
+        let (vouch, _) = try await Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: nil))
         let served = Set(VouchServer.routes(vouch: vouch, settings: ServerSettings()).map { "\($0.method) \($0.path)" })
         let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(VouchServer.openAPIDocument.utf8)) as? [String: Any])
         let paths = try XCTUnwrap(doc["paths"] as? [String: [String: Any]])

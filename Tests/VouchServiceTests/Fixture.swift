@@ -17,20 +17,20 @@ struct Fixture {
     let adminToken: String
     let auditPath: String
 
-    init() throws {
+    init() async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-svc-\(UUID().uuidString)").path
         auditPath = dir + "-audit.log"
         let clock = self.clock
-        let (v, first) = try Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: auditPath),
+        let (v, first) = try await Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: auditPath),
                                         now: { clock.now })
         vouch = v
         adminToken = first.adminToken!
     }
 
     /// A second service over the same data directory: what a restart sees.
-    func restarted() throws -> Vouch {
+    func restarted() async throws -> Vouch {
         let clock = self.clock
-        let (v, first) = try Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: auditPath),
+        let (v, first) = try await Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: auditPath),
                                         now: { clock.now })
         precondition(first.adminToken == nil, "a restart makes no new admin token")
         return v

@@ -50,12 +50,9 @@ final class ListMethodRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        if event is RequestBoundary {
-            atRequestStart = true
-            promise?.succeed()
-        } else {
-            context.triggerUserOutboundEvent(event, promise: promise)
-        }
+        if event is RequestBoundary { atRequestStart = true }
+        // on to the handlers in front (the slow-request guard ends its clock on it)
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     /// "LIST <target> <version>" up to `lineEnd` becomes "GET <target>[?|&]list=true <version>".
@@ -75,7 +72,8 @@ final class ListMethodRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Behind the HTTP parser: tells the rewriter in front when a request has ended.
+/// Behind the HTTP parser: tells the handlers in front (the rewriter, the slow-request
+/// guard) when a request's head has been read and when the request has ended.
 final class RequestBoundaryWatcher: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -83,6 +81,10 @@ final class RequestBoundaryWatcher: ChannelInboundHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         context.fireChannelRead(data)
-        if case .end = part { context.triggerUserOutboundEvent(RequestBoundary(), promise: nil) }
+        switch part {
+        case .head: context.triggerUserOutboundEvent(RequestHeadReceived(), promise: nil)
+        case .end: context.triggerUserOutboundEvent(RequestBoundary(), promise: nil)
+        default: break
+        }
     }
 }

@@ -6,14 +6,18 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import VouchService
 
 struct VouchChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let sslContext: NIOSSLContext?
+    let metrics: Metrics
+    let tlsLog: RateLimitedLog
     let base: Base
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let metrics = self.metrics
+        return channel.eventLoop.makeCompletedFuture {
             if let sslContext {
                 let tls = NIOSSLServerHandler(context: sslContext, configuration: .init()) { presented, promise in
                     // the chain as the client presented it, leaf first; verified per login
@@ -21,7 +25,13 @@ struct VouchChannel<Base: ServerChildChannel>: ServerChildChannel {
                         presented.isEmpty ? nil : ValidatedCertificateChain(presented))))
                 }
                 try channel.pipeline.syncOperations.addHandler(tls)
+                try channel.pipeline.syncOperations.addHandler(TLSHandshakeWatcher(log: tlsLog) {
+                    metrics.increment("vouch_tls_handshake_failures_total", [])
+                })
             }
+            try channel.pipeline.syncOperations.addHandler(SlowRequestGuard(logger: logger) { _ in
+                metrics.increment("vouch_http_slow_requests_closed_total", [])
+            })
             try channel.pipeline.syncOperations.addHandler(ListMethodRewriter())
         }.flatMap {
             base.setup(channel: channel, logger: logger)
@@ -39,11 +49,12 @@ extension VouchChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1, over TLS when `tls` is given (client certificates requested, not required).
-    static func vouch(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
+    static func vouch(tls: TLSConfiguration?, metrics: Metrics, logger: Logger) throws -> HTTPServerBuilder {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
+        let tlsLog = RateLimitedLog(logger: logger)
         return .init { responder in
             VouchChannel(
-                sslContext: context,
+                sslContext: context, metrics: metrics, tlsLog: tlsLog,
                 base: HTTP1Channel(
                     responder: responder,
                     configuration: .init(additionalChannelHandlers: [RequestBoundaryWatcher()], idleTimeout: .seconds(120))))

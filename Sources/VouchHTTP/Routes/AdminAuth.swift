@@ -1,27 +1,64 @@
-// AdminAuth.swift: the admin token, as `Authorization: Bearer` or Vault's X-Vault-Token.
+// AdminAuth.swift: the token a caller presents, as Vault reads it (X-Vault-Token wins over
+// `Authorization: Bearer`, which is used only when X-Vault-Token is absent or empty), and
+// the admin check, which audits every refusal with the caller's address.
 import HTTPTypes
 import Hummingbird
 import VouchService
 
+/// A token from the request and where it came from.
+struct PresentedToken {
+    let value: String
+    let fromVaultHeader: Bool
+    /// Both headers were sent; X-Vault-Token was used.
+    let bearerIgnored: Bool
+
+    /// What a refusal adds so that a caller who sent both knows which one was judged.
+    var precedenceNote: String {
+        bearerIgnored ? " (X-Vault-Token was used: it takes precedence over Authorization: Bearer, as in Vault)" : ""
+    }
+}
+
 extension Request {
-    /// The token the caller presents: X-Vault-Token, else `Authorization: Bearer`.
-    var presentedToken: String? {
-        if let t = headers[HTTPField.Name("X-Vault-Token")!], !t.isEmpty { return t }
-        guard let auth = headers[.authorization] else { return nil }
-        let parts = auth.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    var presentedToken: PresentedToken? {
+        var bearer: String?
+        if let auth = headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        if let t = headers[HTTPField.Name("X-Vault-Token")!], !t.isEmpty {
+            return PresentedToken(value: t, fromVaultHeader: true, bearerIgnored: bearer != nil)
+        }
+        return bearer.map { PresentedToken(value: $0, fromVaultHeader: false, bearerIgnored: false) }
     }
 }
 
 extension Vouch {
-    /// Throws unless the request carries the admin token.
-    func requireAdmin(_ request: Request) throws {
+    /// Throws unless the request carries the admin token; a refusal is audited with the
+    /// caller's address and the path (never the token).
+    func requireAdmin(_ request: Request, _ context: VouchContext, settings: ServerSettings) throws {
         guard let token = request.presentedToken else {
-            throw ServiceError(.unauthorized, "missing_token", "this call needs the admin token (Authorization: Bearer)")
+            auditAdminRefusal(request, context, settings: settings, code: "missing_token")
+            throw ServiceError(.unauthorized, "missing_token", "this call needs the admin token (Authorization: Bearer or X-Vault-Token)")
         }
-        guard isAdmin(token) else { throw ServiceError(.forbidden, "permission_denied", "permission denied") }
+        guard isAdmin(token.value) else {
+            auditAdminRefusal(request, context, settings: settings, code: "permission_denied")
+            throw ServiceError(.forbidden, "permission_denied", "permission denied" + token.precedenceNote)
+        }
+    }
+
+    private func auditAdminRefusal(_ request: Request, _ context: VouchContext, settings: ServerSettings, code: String) {
+        audit.record(.init(type: "admin", action: "\(request.method.rawValue) \(request.uri.path)", outcome: "refused",
+                           remote: settings.caller(request, context).ip, code: code))
     }
 }
 
-import Foundation
+extension PresentedToken {
+    /// Runs a use of the token; a refusal says which header was judged when both were sent.
+    func explained<T>(_ body: (String) async throws -> T) async throws -> T {
+        do {
+            return try await body(value)
+        } catch let e as ServiceError where bearerIgnored {
+            throw ServiceError(e.kind, e.code, e.message + precedenceNote, detail: e.detail)
+        }
+    }
+}

@@ -3,55 +3,75 @@ import Foundation
 import Hummingbird
 import VouchService
 
-extension Identity {
-    func json(authMethods: [String]) -> [String: Any] {
-        ["id": id, "name": name, "role": role, "policies": policies, "authMethods": authMethods,
-         "createdAt": ISO8601DateFormatter.api.string(from: createdAt), "updatedAt": ISO8601DateFormatter.api.string(from: updatedAt)]
+/// An identity as the API shows it.
+struct IdentityBody: Encodable, Sendable {
+    let id: String
+    let name: String
+    let role: String
+    let policies: [String]
+    let authMethods: [String]
+    let createdAt: String
+    let updatedAt: String
+
+    init(_ i: Identity, authMethods: [String]) {
+        id = i.id
+        name = i.name
+        role = i.role
+        policies = i.policies
+        self.authMethods = authMethods
+        createdAt = ISO8601DateFormatter.api.string(from: i.createdAt)
+        updatedAt = ISO8601DateFormatter.api.string(from: i.updatedAt)
     }
 }
 
-extension ISO8601DateFormatter {
-    nonisolated(unsafe) static let api: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }()
+struct IdentityEnvelope: Encodable, Sendable { let identity: IdentityBody }
+struct IdentityList: Encodable, Sendable { let identities: [IdentityBody] }
+
+/// POST /api/v1/identities
+struct CreateIdentityRequest: Decodable, Sendable {
+    let name: String
+    let role: String?
+    let policies: VaultList?
+    let organizationId: String?  // Infisical's; one organization here
+}
+
+/// PATCH /api/v1/identities/{identityId}
+struct UpdateIdentityRequest: Decodable, Sendable {
+    let name: String?
+    let role: String?
+    let policies: VaultList?
 }
 
 extension RouteTable {
     func addIdentityRoutes(vouch: Vouch, settings: ServerSettings) {
         on(.post, "/api/v1/identities") { request, context in
-            try vouch.requireAdmin(request)
-            let f = try await Fields.read(request, limit: settings.maxBodyBytes)
-            try f.only(["name", "role", "policies", "organizationId"])
-            guard let name = try f.string("name") else { throw ServiceError.badRequest("missing_field", "name is required") }
-            _ = try f.string("organizationId")  // Infisical's; one organization here
-            let i = try vouch.createIdentity(name: name, role: try f.string("role"), policies: try f.strings("policies"),
-                                             remote: settings.caller(request, context).ip)
-            return json(["identity": i.json(authMethods: [])])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let body = try await request.decode(CreateIdentityRequest.self, limit: settings.maxBodyBytes)
+            let i = try await vouch.createIdentity(name: body.name, role: body.role, policies: body.policies?.items,
+                                                   remote: settings.caller(request, context).ip)
+            return json(IdentityEnvelope(identity: IdentityBody(i, authMethods: [])))
         }
-        on(.get, "/api/v1/identities") { request, _ in
-            try vouch.requireAdmin(request)
-            return json(["identities": try vouch.identities().map { $0.json(authMethods: vouch.authMethods(of: $0.id)) }])
+        on(.get, "/api/v1/identities") { request, context in
+            try vouch.requireAdmin(request, context, settings: settings)
+            return json(IdentityList(identities: try await vouch.identities().map { IdentityBody($0, authMethods: vouch.authMethods(of: $0.id)) }))
         }
         on(.get, "/api/v1/identities/{identityId}") { request, context in
-            try vouch.requireAdmin(request)
-            let i = try vouch.identity(context.parameters.require("identityId"))
-            return json(["identity": i.json(authMethods: vouch.authMethods(of: i.id))])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let i = try await vouch.identity(context.parameters.require("identityId"))
+            return json(IdentityEnvelope(identity: IdentityBody(i, authMethods: vouch.authMethods(of: i.id))))
         }
         on(.patch, "/api/v1/identities/{identityId}") { request, context in
-            try vouch.requireAdmin(request)
-            let f = try await Fields.read(request, limit: settings.maxBodyBytes)
-            try f.only(["name", "role", "policies"])
-            let i = try vouch.updateIdentity(
-                context.parameters.require("identityId"), name: try f.string("name"), role: try f.string("role"),
-                policies: try f.strings("policies"), remote: settings.caller(request, context).ip)
-            return json(["identity": i.json(authMethods: vouch.authMethods(of: i.id))])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let body = try await request.decode(UpdateIdentityRequest.self, limit: settings.maxBodyBytes)
+            let i = try await vouch.updateIdentity(
+                context.parameters.require("identityId"), name: body.name, role: body.role, policies: body.policies?.items,
+                remote: settings.caller(request, context).ip)
+            return json(IdentityEnvelope(identity: IdentityBody(i, authMethods: vouch.authMethods(of: i.id))))
         }
         on(.delete, "/api/v1/identities/{identityId}") { request, context in
-            try vouch.requireAdmin(request)
-            let i = try vouch.deleteIdentity(context.parameters.require("identityId"), remote: settings.caller(request, context).ip)
-            return json(["identity": i.json(authMethods: [])])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let i = try await vouch.deleteIdentity(context.parameters.require("identityId"), remote: settings.caller(request, context).ip)
+            return json(IdentityEnvelope(identity: IdentityBody(i, authMethods: [])))
         }
     }
 }

@@ -4,9 +4,11 @@ import Hummingbird
 import NIOCore
 import VouchService
 
+struct HealthBody: Encodable, Sendable { let status = "ok" }
+
 extension RouteTable {
     func addSystemRoutes(vouch: Vouch) {
-        on(.get, "/healthz") { _, _ in json(["status": "ok"]) }
+        on(.get, "/healthz") { _, _ in json(HealthBody()) }
         on(.get, "/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: vouch.metrics.render())))

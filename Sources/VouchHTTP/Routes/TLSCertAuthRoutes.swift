@@ -5,100 +5,136 @@ import Foundation
 import Hummingbird
 import VouchService
 
-extension TLSCertAuthConfig {
-    var json: [String: Any] {
-        func list(_ l: [String]) -> Any { l.isEmpty ? NSNull() : l.joined(separator: ",") }
-        return [
-            "id": id, "identityId": identityId, "caCertificate": caCertificate,
-            "allowedCommonNames": list(names.allowedCommonNames), "allowedDnsSans": list(names.allowedDNSSANs),
-            "allowedEmailSans": list(names.allowedEmailSANs), "allowedUriSans": list(names.allowedURISANs),
-            "allowedOrganizationalUnits": list(names.allowedOrganizationalUnits),
-            "accessTokenTTL": token.ttl, "accessTokenMaxTTL": token.maxTTL, "accessTokenNumUsesLimit": token.numUsesLimit,
-            "accessTokenTrustedIps": token.trustedIPs.map {
-                ["ipAddress": $0.description, "type": $0.isIPv6 ? "ipv6" : "ipv4", "prefix": $0.prefix] as [String: Any]
-            },
-            "strict": strict,
-            "createdAt": ISO8601DateFormatter.api.string(from: createdAt),
-            "updatedAt": ISO8601DateFormatter.api.string(from: updatedAt),
-        ]
+/// An identity's TLS certificate auth as Infisical shows it (empty lists as null).
+struct TLSCertAuthBody: Encodable, Sendable {
+    struct TrustedIP: Encodable, Sendable {
+        let ipAddress: String
+        let type: String
+        let prefix: Int
+    }
+    let id: String
+    let identityId: String
+    let caCertificate: String
+    let allowedCommonNames: Nullable<String>
+    let allowedDnsSans: Nullable<String>
+    let allowedEmailSans: Nullable<String>
+    let allowedUriSans: Nullable<String>
+    let allowedOrganizationalUnits: Nullable<String>
+    let accessTokenTTL: Int
+    let accessTokenMaxTTL: Int
+    let accessTokenNumUsesLimit: Int
+    let accessTokenTrustedIps: [TrustedIP]
+    let strict: Bool
+    let createdAt: String
+    let updatedAt: String
+
+    init(_ c: TLSCertAuthConfig) {
+        func list(_ l: [String]) -> Nullable<String> { Nullable(l.isEmpty ? nil : l.joined(separator: ",")) }
+        id = c.id
+        identityId = c.identityId
+        caCertificate = c.caCertificate
+        allowedCommonNames = list(c.names.allowedCommonNames)
+        allowedDnsSans = list(c.names.allowedDNSSANs)
+        allowedEmailSans = list(c.names.allowedEmailSANs)
+        allowedUriSans = list(c.names.allowedURISANs)
+        allowedOrganizationalUnits = list(c.names.allowedOrganizationalUnits)
+        accessTokenTTL = c.token.ttl
+        accessTokenMaxTTL = c.token.maxTTL
+        accessTokenNumUsesLimit = c.token.numUsesLimit
+        accessTokenTrustedIps = c.token.trustedIPs.map { TrustedIP(ipAddress: $0.description, type: $0.isIPv6 ? "ipv6" : "ipv4", prefix: $0.prefix) }
+        strict = c.strict
+        createdAt = ISO8601DateFormatter.api.string(from: c.createdAt)
+        updatedAt = ISO8601DateFormatter.api.string(from: c.updatedAt)
     }
 }
 
-extension LoginResult {
-    var json: [String: Any] {
-        ["accessToken": accessToken, "expiresIn": expiresIn, "accessTokenMaxTTL": maxTTL, "tokenType": "Bearer"]
+struct TLSCertAuthEnvelope: Encodable, Sendable { let identityTlsCertAuth: TLSCertAuthBody }
+
+/// POST and PATCH /api/v1/auth/tls-cert-auth/identities/{identityId}.
+struct TLSCertAuthRequest: Decodable, Sendable {
+    struct TrustedIP: Decodable, Sendable { let ipAddress: String }
+    let caCertificate: String?
+    let allowedCommonNames: String?
+    let allowedDnsSans: String?
+    let allowedEmailSans: String?
+    let allowedUriSans: String?
+    let allowedOrganizationalUnits: String?
+    let accessTokenTTL: Int?
+    let accessTokenMaxTTL: Int?
+    let accessTokenNumUsesLimit: Int?
+    let accessTokenTrustedIps: [TrustedIP]?
+    let strict: Bool?
+
+    var input: TLSCertAuthInput {
+        var i = TLSCertAuthInput()
+        i.caCertificate = caCertificate
+        i.allowedCommonNames = allowedCommonNames
+        i.allowedDNSSANs = allowedDnsSans
+        i.allowedEmailSANs = allowedEmailSans
+        i.allowedURISANs = allowedUriSans
+        i.allowedOrganizationalUnits = allowedOrganizationalUnits
+        i.accessTokenTTL = accessTokenTTL
+        i.accessTokenMaxTTL = accessTokenMaxTTL
+        i.accessTokenNumUsesLimit = accessTokenNumUsesLimit
+        i.accessTokenTrustedIps = accessTokenTrustedIps?.map(\.ipAddress)
+        i.strict = strict
+        return i
+    }
+}
+
+/// POST /api/v1/auth/tls-cert-auth/login
+struct TLSCertLoginRequest: Decodable, Sendable {
+    let identityId: String
+    let organizationSlug: String?  // Infisical's; one organization here
+}
+
+/// What every Infisical-shaped login and renewal answers.
+struct LoginBody: Encodable, Sendable {
+    let accessToken: String
+    let expiresIn: Int
+    let accessTokenMaxTTL: Int
+    let tokenType = "Bearer"
+
+    init(_ r: LoginResult) {
+        accessToken = r.accessToken
+        expiresIn = r.expiresIn
+        accessTokenMaxTTL = r.maxTTL
     }
 }
 
 extension RouteTable {
-    static let tlsCertAuthFields: Set<String> = [
-        "caCertificate", "allowedCommonNames", "allowedDnsSans", "allowedEmailSans", "allowedUriSans",
-        "allowedOrganizationalUnits", "accessTokenTTL", "accessTokenMaxTTL", "accessTokenNumUsesLimit", "accessTokenTrustedIps",
-        "strict",
-    ]
-
-    static func tlsCertAuthInput(_ f: Fields) throws -> TLSCertAuthInput {
-        try f.only(tlsCertAuthFields)
-        var i = TLSCertAuthInput()
-        i.caCertificate = try f.string("caCertificate")
-        i.allowedCommonNames = try f.string("allowedCommonNames")
-        i.allowedDNSSANs = try f.string("allowedDnsSans")
-        i.allowedEmailSANs = try f.string("allowedEmailSans")
-        i.allowedURISANs = try f.string("allowedUriSans")
-        i.allowedOrganizationalUnits = try f.string("allowedOrganizationalUnits")
-        i.accessTokenTTL = try f.int("accessTokenTTL")
-        i.accessTokenMaxTTL = try f.int("accessTokenMaxTTL")
-        i.accessTokenNumUsesLimit = try f.int("accessTokenNumUsesLimit")
-        i.strict = try f.bool("strict")
-        if let ips = f.value("accessTokenTrustedIps") {
-            guard case .array(let items) = ips else {
-                throw Fields.wrong("accessTokenTrustedIps", "an array of {\"ipAddress\": ...}")
-            }
-            i.accessTokenTrustedIps = try items.map { item in
-                guard let members = item.object, members.count == 1, members[0].0 == "ipAddress",
-                      case .string(let ip) = members[0].1 else {
-                    throw Fields.wrong("accessTokenTrustedIps", "an array of {\"ipAddress\": ...}")
-                }
-                return ip
-            }
-        }
-        return i
-    }
-
     func addTLSCertAuthRoutes(vouch: Vouch, settings: ServerSettings) {
         let base = "/api/v1/auth/tls-cert-auth/identities/{identityId}"
         on(.post, base) { request, context in
-            try vouch.requireAdmin(request)
-            let input = try Self.tlsCertAuthInput(try await Fields.read(request, limit: settings.maxBodyBytes))
-            let c = try vouch.attachTLSCertAuth(identityId: context.parameters.require("identityId"), input,
-                                                remote: settings.caller(request, context).ip)
-            return json(["identityTlsCertAuth": c.json])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let body = try await request.decode(TLSCertAuthRequest.self, limit: settings.maxBodyBytes)
+            let c = try await vouch.attachTLSCertAuth(identityId: context.parameters.require("identityId"), body.input,
+                                                      remote: settings.caller(request, context).ip)
+            return json(TLSCertAuthEnvelope(identityTlsCertAuth: TLSCertAuthBody(c)))
         }
         on(.patch, base) { request, context in
-            try vouch.requireAdmin(request)
-            let input = try Self.tlsCertAuthInput(try await Fields.read(request, limit: settings.maxBodyBytes))
-            let c = try vouch.updateTLSCertAuth(identityId: context.parameters.require("identityId"), input,
-                                                remote: settings.caller(request, context).ip)
-            return json(["identityTlsCertAuth": c.json])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let body = try await request.decode(TLSCertAuthRequest.self, limit: settings.maxBodyBytes)
+            let c = try await vouch.updateTLSCertAuth(identityId: context.parameters.require("identityId"), body.input,
+                                                      remote: settings.caller(request, context).ip)
+            return json(TLSCertAuthEnvelope(identityTlsCertAuth: TLSCertAuthBody(c)))
         }
         on(.get, base) { request, context in
-            try vouch.requireAdmin(request)
-            return json(["identityTlsCertAuth": try vouch.tlsCertAuth(identityId: context.parameters.require("identityId")).json])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let c = try await vouch.tlsCertAuth(identityId: context.parameters.require("identityId"))
+            return json(TLSCertAuthEnvelope(identityTlsCertAuth: TLSCertAuthBody(c)))
         }
         on(.delete, base) { request, context in
-            try vouch.requireAdmin(request)
-            let c = try vouch.revokeTLSCertAuth(identityId: context.parameters.require("identityId"),
-                                                remote: settings.caller(request, context).ip)
-            return json(["identityTlsCertAuth": c.json])
+            try vouch.requireAdmin(request, context, settings: settings)
+            let c = try await vouch.revokeTLSCertAuth(identityId: context.parameters.require("identityId"),
+                                                      remote: settings.caller(request, context).ip)
+            return json(TLSCertAuthEnvelope(identityTlsCertAuth: TLSCertAuthBody(c)))
         }
         on(.post, "/api/v1/auth/tls-cert-auth/login") { request, context in
-            let f = try await Fields.read(request, limit: settings.maxBodyBytes)
-            try f.only(["identityId", "organizationSlug"])
-            guard let id = try f.string("identityId") else { throw ServiceError.badRequest("missing_field", "identityId is required") }
-            _ = try f.string("organizationSlug")  // Infisical's; one organization here
+            let body = try await request.decode(TLSCertLoginRequest.self, limit: settings.maxBodyBytes)
             let caller = settings.caller(request, context)
             let chain = try await settings.clientChain(request, context, caller: caller, audit: vouch.audit)
-            return json(try vouch.loginTLSCertAuth(identityId: id, chain: chain, remote: caller.ip).json)
+            return json(LoginBody(try await vouch.loginTLSCertAuth(identityId: body.identityId, chain: chain, remote: caller.ip)))
         }
     }
 }

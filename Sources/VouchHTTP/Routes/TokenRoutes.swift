@@ -4,35 +4,45 @@ import Foundation
 import Hummingbird
 import VouchService
 
+/// POST /api/v1/auth/token/renew and /revoke
+struct AccessTokenRequest: Decodable, Sendable { let accessToken: String }
+
+struct MessageBody: Encodable, Sendable { let message: String }
+
+/// POST /api/v1/auth/token/introspect
+struct IntrospectionBody: Encodable, Sendable {
+    let active = true
+    let subject: String
+    let authMethod: String
+    let policies: [String]
+    let metadata: [String: String]
+    let expiresIn: Int
+    let accessTokenMaxTTL: Int
+    let numUses: Int
+    let accessTokenNumUsesLimit: Int
+    let identityId: String?  // for tokens of identities' auth methods
+}
+
 extension RouteTable {
     func addTokenRoutes(vouch: Vouch, settings: ServerSettings) {
-        @Sendable func tokenField(_ request: Request) async throws -> String {
-            let f = try await Fields.read(request, limit: settings.maxBodyBytes)
-            try f.only(["accessToken"])
-            guard let t = try f.string("accessToken") else { throw ServiceError.badRequest("missing_field", "accessToken is required") }
-            return t
-        }
         on(.post, "/api/v1/auth/token/renew") { request, context in
-            let token = try await tokenField(request)
-            return json(try vouch.renewToken(token, remote: settings.caller(request, context).ip).json)
+            let body = try await request.decode(AccessTokenRequest.self, limit: settings.maxBodyBytes)
+            return json(LoginBody(try await vouch.renewToken(body.accessToken, remote: settings.caller(request, context).ip)))
         }
         on(.post, "/api/v1/auth/token/revoke") { request, context in
-            let token = try await tokenField(request)
-            try vouch.revokeToken(token, remote: settings.caller(request, context).ip)
-            return json(["message": "Successfully revoked access token"])
+            let body = try await request.decode(AccessTokenRequest.self, limit: settings.maxBodyBytes)
+            try await vouch.revokeToken(body.accessToken, remote: settings.caller(request, context).ip)
+            return json(MessageBody(message: "Successfully revoked access token"))
         }
         on(.post, "/api/v1/auth/token/introspect") { request, context in
             guard let token = request.presentedToken else {
                 throw ServiceError(.unauthorized, "missing_token", "present the access token as Authorization: Bearer")
             }
-            let r = try vouch.useToken(token, remote: settings.caller(request, context).ip)
-            var body: [String: Any] = [
-                "active": true, "subject": r.subject, "authMethod": r.authMethod, "policies": r.policies,
-                "metadata": r.metadata, "expiresIn": vouch.remaining(r), "accessTokenMaxTTL": Int(r.maxExpiresAt - r.createdAt),
-                "numUses": r.uses, "accessTokenNumUsesLimit": r.usesLimit,
-            ]
-            if r.authMethod == "tls-cert-auth" { body["identityId"] = r.subject }
-            return json(body)
+            let r = try await token.explained { try await vouch.useToken($0, remote: settings.caller(request, context).ip) }
+            return json(IntrospectionBody(
+                subject: r.subject, authMethod: r.authMethod, policies: r.policies, metadata: r.metadata,
+                expiresIn: vouch.remaining(r), accessTokenMaxTTL: Int(r.maxExpiresAt - r.createdAt), numUses: r.uses,
+                accessTokenNumUsesLimit: r.usesLimit, identityId: r.authMethod == "tls-cert-auth" ? r.subject : nil))
         }
     }
 }

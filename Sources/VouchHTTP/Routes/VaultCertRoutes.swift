@@ -6,153 +6,206 @@ import HTTPTypes
 import Hummingbird
 import VouchService
 
-/// Vault's response envelope.
-func vault(data: Any? = nil, auth: Any? = nil) -> Response {
-    json([
-        "request_id": UUID().uuidString.lowercased(), "lease_id": "", "renewable": false, "lease_duration": 0,
-        "data": data ?? NSNull(), "wrap_info": NSNull(), "warnings": NSNull(), "auth": auth ?? NSNull(), "mount_type": "",
-    ])
-}
+/// A role write: Vault's fields under both of their names (the current name wins).
+struct CertRoleRequest: Decodable, Sendable {
+    let name: String?
+    let certificate: String?
+    let display_name: String?
+    let allowed_names: VaultList?
+    let allowed_common_names: VaultList?
+    let allowed_dns_sans: VaultList?
+    let allowed_email_sans: VaultList?
+    let allowed_uri_sans: VaultList?
+    let allowed_organizational_units: VaultList?
+    let required_extensions: VaultList?
+    let allowed_metadata_extensions: VaultList?
+    let token_policies: VaultList?
+    let policies: VaultList?
+    let token_ttl: VaultDuration?
+    let ttl: VaultDuration?
+    let lease: VaultDuration?
+    let token_max_ttl: VaultDuration?
+    let max_ttl: VaultDuration?
+    let token_num_uses: Int?
+    let token_bound_cidrs: VaultList?
+    let bound_cidrs: VaultList?
+    let token_type: String?
+    let token_explicit_max_ttl: VaultDuration?
+    let token_period: VaultDuration?
+    let period: VaultDuration?
+    let token_no_default_policy: Bool?
+    let strict: Bool?
 
-func noContent() -> Response { Response(status: .noContent) }
-
-extension CertRole {
-    var vaultData: [String: Any] {
-        [
-            "certificate": certificate, "display_name": displayName, "allowed_names": names.allowedNames,
-            "allowed_common_names": names.allowedCommonNames, "allowed_dns_sans": names.allowedDNSSANs,
-            "allowed_email_sans": names.allowedEmailSANs, "allowed_uri_sans": names.allowedURISANs,
-            "allowed_organizational_units": names.allowedOrganizationalUnits, "required_extensions": [String](),
-            "token_policies": policies, "token_ttl": token.ttl, "token_max_ttl": token.maxTTL,
-            "token_num_uses": token.numUsesLimit, "token_bound_cidrs": boundCIDRs, "token_type": tokenType,
-            "token_explicit_max_ttl": 0, "token_period": 0, "token_no_default_policy": false,
-            "policies": policies, "ttl": token.ttl, "max_ttl": token.maxTTL, "strict": strict,
-        ]
-    }
-
-    /// Token bound CIDRs as Vault lists them: none when every address is allowed.
-    var boundCIDRs: [String] {
-        token.trustedIPs == [.anyIPv4, .anyIPv6] ? [] : token.trustedIPs.map(\.description)
-    }
-}
-
-extension RouteTable {
-    static let certRoleFields: Set<String> = [
-        "name", "certificate", "display_name", "allowed_names", "allowed_common_names", "allowed_dns_sans",
-        "allowed_email_sans", "allowed_uri_sans", "allowed_organizational_units", "required_extensions",
-        "token_policies", "policies", "token_ttl", "ttl", "lease", "token_max_ttl", "max_ttl", "token_num_uses",
-        "token_bound_cidrs", "bound_cidrs", "token_type", "token_explicit_max_ttl", "token_period", "period",
-        "token_no_default_policy", "allowed_metadata_extensions", "strict",
-    ]
-
-    static func certRoleInput(_ f: Fields) throws -> CertRoleInput {
-        try f.only(certRoleFields)
+    func input() throws -> CertRoleInput {
         // sent as their zero values by hvac; anything else would be a feature Vouch does not have
-        for unsupported in ["token_explicit_max_ttl", "token_period", "period"] where try f.duration(unsupported) ?? 0 != 0 {
-            throw ServiceError.badRequest("unsupported_field", "\(unsupported) is not supported")
+        for (field, value) in [("token_explicit_max_ttl", token_explicit_max_ttl), ("token_period", token_period), ("period", period)]
+        where (value?.seconds ?? 0) != 0 {
+            throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
         }
-        if try f.bool("token_no_default_policy") == true {
+        if token_no_default_policy == true {
             throw ServiceError.badRequest("unsupported_field", "token_no_default_policy is not supported (no default policy is added)")
         }
-        for unsupported in ["required_extensions", "allowed_metadata_extensions"] where !(try f.strings(unsupported) ?? []).isEmpty {
-            throw ServiceError.badRequest("unsupported_field", "\(unsupported) is not supported")
+        for (field, value) in [("required_extensions", required_extensions), ("allowed_metadata_extensions", allowed_metadata_extensions)]
+        where !(value?.items ?? []).isEmpty {
+            throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
         }
         var i = CertRoleInput()
-        i.certificate = try f.string("certificate")
-        i.displayName = try f.string("display_name")
-        i.allowedNames = try f.strings("allowed_names")
-        i.allowedCommonNames = try f.strings("allowed_common_names")
-        i.allowedDNSSANs = try f.strings("allowed_dns_sans")
-        i.allowedEmailSANs = try f.strings("allowed_email_sans")
-        i.allowedURISANs = try f.strings("allowed_uri_sans")
-        i.allowedOrganizationalUnits = try f.strings("allowed_organizational_units")
-        // Vault's current names win over the older ones
-        i.policies = try f.strings("token_policies") ?? f.strings("policies")
-        i.ttl = try f.duration("token_ttl") ?? f.duration("ttl") ?? f.duration("lease")
-        i.maxTTL = try f.duration("token_max_ttl") ?? f.duration("max_ttl")
-        i.numUses = try f.int("token_num_uses")
-        i.boundCIDRs = try f.strings("token_bound_cidrs") ?? f.strings("bound_cidrs")
-        i.tokenType = try f.string("token_type")
-        i.strict = try f.bool("strict")
+        i.certificate = certificate
+        i.displayName = display_name
+        i.allowedNames = allowed_names?.items
+        i.allowedCommonNames = allowed_common_names?.items
+        i.allowedDNSSANs = allowed_dns_sans?.items
+        i.allowedEmailSANs = allowed_email_sans?.items
+        i.allowedURISANs = allowed_uri_sans?.items
+        i.allowedOrganizationalUnits = allowed_organizational_units?.items
+        i.policies = (token_policies ?? policies)?.items
+        i.ttl = (token_ttl ?? ttl ?? lease)?.seconds
+        i.maxTTL = (token_max_ttl ?? max_ttl)?.seconds
+        i.numUses = token_num_uses
+        i.boundCIDRs = (token_bound_cidrs ?? bound_cidrs)?.items
+        i.tokenType = token_type
+        i.strict = strict
         return i
     }
+}
 
+/// A role read.
+struct CertRoleData: Encodable, Sendable {
+    let certificate: String
+    let display_name: String
+    let allowed_names: [String]
+    let allowed_common_names: [String]
+    let allowed_dns_sans: [String]
+    let allowed_email_sans: [String]
+    let allowed_uri_sans: [String]
+    let allowed_organizational_units: [String]
+    let required_extensions: [String] = []
+    let token_policies: [String]
+    let token_ttl: Int
+    let token_max_ttl: Int
+    let token_num_uses: Int
+    let token_bound_cidrs: [String]
+    let token_type: String
+    let token_explicit_max_ttl = 0
+    let token_period = 0
+    let token_no_default_policy = false
+    let policies: [String]
+    let ttl: Int
+    let max_ttl: Int
+    let strict: Bool
+
+    init(_ r: CertRole) {
+        certificate = r.certificate
+        display_name = r.displayName
+        allowed_names = r.names.allowedNames
+        allowed_common_names = r.names.allowedCommonNames
+        allowed_dns_sans = r.names.allowedDNSSANs
+        allowed_email_sans = r.names.allowedEmailSANs
+        allowed_uri_sans = r.names.allowedURISANs
+        allowed_organizational_units = r.names.allowedOrganizationalUnits
+        token_policies = r.policies
+        token_ttl = r.token.ttl
+        token_max_ttl = r.token.maxTTL
+        token_num_uses = r.token.numUsesLimit
+        // none when every address is allowed, as Vault lists it
+        token_bound_cidrs = r.token.trustedIPs == [.anyIPv4, .anyIPv6] ? [] : r.token.trustedIPs.map(\.description)
+        token_type = r.tokenType
+        policies = r.policies
+        ttl = r.token.ttl
+        max_ttl = r.token.maxTTL
+        strict = r.strict
+    }
+}
+
+/// A CRL write: the CRL itself (fetching one from a url is not supported).
+struct CRLRequest: Decodable, Sendable {
+    let crl: String?
+    let url: String?
+}
+
+/// A CRL read: Vault's fields, and (Vouch's) whether its signature has been checked.
+struct CRLData: Encodable, Sendable {
+    let serials: [String: [String: String]]
+    let cdp = Nullable<None>(nil)
+    let issuer: String
+    let signature_verified: Bool
+    let verified_by: Nullable<String>
+    let warning: String?
+}
+
+/// A login: the role to check, or none to try every role.
+struct CertLoginRequest: Decodable, Sendable { let name: String? }
+
+extension RouteTable {
     func addVaultCertRoutes(vouch: Vouch, settings: ServerSettings) {
         let certs = "/v1/auth/cert/certs", crls = "/v1/auth/cert/crls"
         let write = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
-            try vouch.requireAdmin(request)
-            let input = try Self.certRoleInput(try await Fields.read(request, limit: settings.maxBodyBytes))
-            try vouch.putCertRole(context.parameters.require("name"), input, remote: settings.caller(request, context).ip)
+            try vouch.requireAdmin(request, context, settings: settings)
+            let input = try await request.decode(CertRoleRequest.self, limit: settings.maxBodyBytes).input()
+            try await vouch.putCertRole(context.parameters.require("name"), input, remote: settings.caller(request, context).ip)
             return noContent()
         }
         on(.post, certs + "/{name}", write)
         on(.put, certs + "/{name}", write)
         on(.get, certs + "/{name}") { request, context in
-            try vouch.requireAdmin(request)
-            return vault(data: try vouch.certRole(context.parameters.require("name")).vaultData)
+            try vouch.requireAdmin(request, context, settings: settings)
+            return json(vault(data: CertRoleData(try await vouch.certRole(context.parameters.require("name")))))
         }
         on(.delete, certs + "/{name}") { request, context in
-            try vouch.requireAdmin(request)
-            try vouch.deleteCertRole(context.parameters.require("name"), remote: settings.caller(request, context).ip)
+            try vouch.requireAdmin(request, context, settings: settings)
+            try await vouch.deleteCertRole(context.parameters.require("name"), remote: settings.caller(request, context).ip)
             return noContent()
         }
-        on(.get, certs) { request, _ in
-            try vouch.requireAdmin(request)
+        on(.get, certs) { request, context in
+            try vouch.requireAdmin(request, context, settings: settings)
             try Self.requireList(request)
-            let names = try vouch.certRoleNames()
+            let names = try await vouch.certRoleNames()
             if names.isEmpty { throw ServiceError.notFound("no_roles", "no cert roles") }
-            return vault(data: ["keys": names])
+            return json(vault(data: VaultKeys(keys: names)))
         }
 
         let writeCRL = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
-            try vouch.requireAdmin(request)
-            let f = try await Fields.read(request, limit: settings.maxCRLBodyBytes)
-            try f.only(["crl", "url"])
-            if try f.string("url") != nil, try f.string("crl") == nil {
+            try vouch.requireAdmin(request, context, settings: settings)
+            let body = try await request.decode(CRLRequest.self, limit: settings.maxCRLBodyBytes)
+            if body.url != nil, body.crl == nil {
                 throw ServiceError.badRequest("unsupported_field", "fetching CRLs from a url is not supported: push the CRL itself as crl")
             }
-            guard let crl = try f.string("crl") else { throw ServiceError.badRequest("missing_field", "one of 'crl' or 'url' must be provided") }
-            try vouch.putCRL(context.parameters.require("name"), Array(crl.utf8), remote: settings.caller(request, context).ip)
+            guard let crl = body.crl else { throw ServiceError.badRequest("missing_field", "one of 'crl' or 'url' must be provided") }
+            try await vouch.putCRL(context.parameters.require("name"), Array(crl.utf8), remote: settings.caller(request, context).ip)
             return noContent()
         }
         on(.post, crls + "/{name}", writeCRL)
         on(.put, crls + "/{name}", writeCRL)
         on(.get, crls + "/{name}") { request, context in
-            try vouch.requireAdmin(request)
+            try vouch.requireAdmin(request, context, settings: settings)
             let c = try vouch.crl(context.parameters.require("name"))
-            var serials: [String: Any] = [:]
-            for s in c.serials { serials[s] = [String: Any]() }
-            // Vault's fields, and (Vouch's) whether the signature has been checked, and against what
-            let verifiedBy: String? = c.list.signatureChecked ? "trusted_ca" : c.list.verifiedIssuers > 0 ? "presented_intermediate" : nil
-            var data: [String: Any] = [
-                "serials": serials, "cdp": NSNull(), "issuer": c.list.issuer, "signature_verified": verifiedBy != nil,
-                "verified_by": verifiedBy.map { $0 as Any } ?? NSNull(),
-            ]
-            if verifiedBy == nil {
-                data["warning"] = "the issuer \(c.list.issuer) is not a configured CA and no login has yet presented it: this CRL revokes nothing until one does and its signature verifies"
-            }
-            return vault(data: data)
+            let verifiedBy: String? =
+                c.list.signatureChecked ? "trusted_ca" : c.list.verifiedIssuers > 0 ? "presented_intermediate" : nil
+            return json(vault(data: CRLData(
+                serials: Dictionary(c.serials.map { ($0, [:]) }, uniquingKeysWith: { a, _ in a }), issuer: c.list.issuer,
+                signature_verified: verifiedBy != nil, verified_by: Nullable(verifiedBy),
+                warning: verifiedBy != nil ? nil
+                    : "the issuer \(c.list.issuer) is not a configured CA and no login has yet presented it: this CRL revokes nothing until one does and its signature verifies")))
         }
         on(.delete, crls + "/{name}") { request, context in
-            try vouch.requireAdmin(request)
-            try vouch.deleteCRL(context.parameters.require("name"), remote: settings.caller(request, context).ip)
+            try vouch.requireAdmin(request, context, settings: settings)
+            try await vouch.deleteCRL(context.parameters.require("name"), remote: settings.caller(request, context).ip)
             return noContent()
         }
-        on(.get, crls) { request, _ in
-            try vouch.requireAdmin(request)
+        on(.get, crls) { request, context in
+            try vouch.requireAdmin(request, context, settings: settings)
             try Self.requireList(request)
             let names = vouch.crlNames()
             if names.isEmpty { throw ServiceError.notFound("no_crls", "no CRLs") }
-            return vault(data: ["keys": names])
+            return json(vault(data: VaultKeys(keys: names)))
         }
 
         let login = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
-            let f = try await Fields.read(request, limit: settings.maxBodyBytes)
-            try f.only(["name"])
+            let body = try await request.decode(CertLoginRequest.self, limit: settings.maxBodyBytes)
             let caller = settings.caller(request, context)
             let chain = try await settings.clientChain(request, context, caller: caller, audit: vouch.audit)
-            let r = try vouch.loginCert(role: try f.string("name"), chain: chain, remote: caller.ip)
-            return vault(auth: Self.vaultAuth(r.login.accessToken, r.login.record, leaseDuration: r.login.expiresIn))
+            let r = try await vouch.loginCert(role: body.name, chain: chain, remote: caller.ip)
+            return json(vault(auth: VaultAuth(r.login.accessToken, r.login.record, leaseDuration: r.login.expiresIn)))
         }
         on(.post, "/v1/auth/cert/login", login)
         on(.put, "/v1/auth/cert/login", login)
@@ -162,14 +215,5 @@ extension RouteTable {
         guard request.uri.queryParameters.get("list") == "true" else {
             throw ServiceError(.notFound, "route_not_found", "to list, use LIST or GET with ?list=true")
         }
-    }
-
-    /// Vault's `auth` block for a token.
-    static func vaultAuth(_ token: String, _ r: TokenRecord, leaseDuration: Int) -> [String: Any] {
-        [
-            "client_token": token, "accessor": r.accessor, "policies": r.policies, "token_policies": r.policies,
-            "identity_policies": [String](), "metadata": r.metadata, "lease_duration": leaseDuration, "renewable": true,
-            "entity_id": "", "token_type": "service", "orphan": true, "mfa_requirement": NSNull(), "num_uses": r.usesLimit,
-        ]
     }
 }

@@ -2,6 +2,7 @@
 // every admin change, as JSON lines. Tokens never appear: only their accessor.
 import Foundation
 import Synchronization
+import VouchCore
 
 public final class AuditLog: Sendable {
     private let handle: Mutex<FileHandle?>
@@ -51,18 +52,36 @@ public final class AuditLog: Sendable {
         }
     }
 
+    /// One audit line: the time, then the event's fields in a fixed order, then its extra
+    /// fields sorted by name.
+    private struct Line: Encodable {
+        let time: String
+        let event: Event
+
+        private struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(_ s: String) { stringValue = s }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { return nil }
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(time, forKey: Key("time"))
+            try c.encode(event.type, forKey: Key("type"))
+            try c.encode(event.action, forKey: Key("action"))
+            try c.encode(event.outcome, forKey: Key("outcome"))
+            for (k, v) in [("remote", event.remote), ("subject", event.subject), ("code", event.code), ("reason", event.reason),
+                           ("accessor", event.accessor)] {
+                if let v { try c.encode(v, forKey: Key(k)) }
+            }
+            for (k, v) in event.extra.sorted(by: { $0.key < $1.key }) { try c.encode(v, forKey: Key(k)) }
+        }
+    }
+
     public func record(_ e: Event) {
-        var obj: [String: Any] = [
-            "time": JSONText.timestamp(Date().timeIntervalSince1970, milliseconds: true), "type": e.type, "action": e.action,
-            "outcome": e.outcome,
-        ]
-        if let v = e.remote { obj["remote"] = v }
-        if let v = e.subject { obj["subject"] = v }
-        if let v = e.code { obj["code"] = v }
-        if let v = e.reason { obj["reason"] = v }
-        if let v = e.accessor { obj["accessor"] = v }
-        for (k, v) in e.extra { obj[k] = v }
-        let line = JSONText.encode(obj)
+        let line = JSON.encode(Line(time: Timestamp.iso(Date().timeIntervalSince1970, milliseconds: true), event: e))
         handle.withLock { h in h?.write(Data((line + "\n").utf8)) }
         echo?(line)
     }

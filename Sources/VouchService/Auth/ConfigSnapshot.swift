@@ -27,7 +27,8 @@ final class ConfigSnapshot: Sendable {
     /// What could not be loaded (a CRL that a configured CA with its issuer's name did not sign).
     let warnings: [String]
 
-    init(identities: [Identity], tlsAuths: [TLSCertAuthConfig], roles: [CertRole], crls: [(name: String, data: [UInt8])]) {
+    init(_ config: Configuration) {
+        let identities = config.identities, tlsAuths = config.tlsCertAuths, roles = config.certRoles, crls = config.crls
         var t: [String: TLSAuth] = [:]
         var warnings: [String] = []
         var pems: [String] = []

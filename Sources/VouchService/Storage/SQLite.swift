@@ -1,9 +1,10 @@
-// SQLite.swift: one SQLite connection (WAL), its statements cached, every call serialised
-// by a mutex: SQLite's own writer lock makes each statement atomic, the mutex makes the
-// connection safe to share between tasks.
+// SQLite.swift: one SQLite connection (WAL) that lives on its own serial queue: every
+// statement runs there, never on the caller's thread, so a slow fsync or a busy wait
+// never stalls an event loop. Statements are cached; numbered schema migrations run once,
+// in order, each in its own transaction (PRAGMA user_version counts them).
 import CSQLite
+import Dispatch
 import Foundation
-import Synchronization
 
 /// A value bound to or read from a statement.
 enum SQLValue: Sendable, Equatable {
@@ -29,139 +30,154 @@ struct SQLiteError: Error, CustomStringConvertible {
 }
 
 final class SQLiteDatabase: Sendable {
-    /// Touched only inside the mutex.
-    fileprivate final class Connection: @unchecked Sendable {
+    /// The connection: touched only on `queue`.
+    final class Connection: @unchecked Sendable {
         let db: OpaquePointer
-        var statements: [String: OpaquePointer] = [:]
+        private var statements: [String: OpaquePointer] = [:]
         init(db: OpaquePointer) { self.db = db }
-    }
-    private let conn: Mutex<Connection>
 
-    init(path: String) throws {
-        var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
-            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+        deinit {
+            for s in statements.values { sqlite3_finalize(s) }
             sqlite3_close(db)
-            throw SQLiteError(message: "\(path): \(msg)")
         }
-        conn = Mutex(Connection(db: db))
-        sqlite3_busy_timeout(db, 5000)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
-            _ = try query(pragma)
-        }
-    }
 
-    deinit {
-        conn.withLock { c in
-            for s in c.statements.values { sqlite3_finalize(s) }
-            sqlite3_close(c.db)
-        }
-    }
-
-    /// Runs several statements separated by semicolons (schema), without results.
-    func execute(_ sql: String) throws {
-        try conn.withLock { c in
+        /// Runs several statements separated by semicolons (schema), without results.
+        func execute(_ sql: String) throws {
             var err: UnsafeMutablePointer<CChar>?
-            if sqlite3_exec(c.db, sql, nil, nil, &err) != SQLITE_OK {
+            if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
                 let msg = err.map { String(cString: $0) } ?? "error"
                 sqlite3_free(err)
                 throw SQLiteError(message: msg)
             }
         }
-    }
 
-    /// Runs one statement; returns its rows. `changes` is how many rows it wrote.
-    @discardableResult
-    func query(_ sql: String, _ args: [SQLValue] = []) throws -> [[SQLValue]] {
-        try run(sql, args).rows
-    }
+        /// Runs one statement; returns its rows.
+        @discardableResult
+        func query(_ sql: String, _ args: [SQLValue] = []) throws -> [[SQLValue]] { try step(sql, args).rows }
 
-    /// Runs one statement and returns how many rows it changed.
-    @discardableResult
-    func update(_ sql: String, _ args: [SQLValue] = []) throws -> Int {
-        try run(sql, args).changes
-    }
+        /// Runs one statement and returns how many rows it changed.
+        @discardableResult
+        func update(_ sql: String, _ args: [SQLValue] = []) throws -> Int { try step(sql, args).changes }
 
-    /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it throws); the
-    /// statements inside see one snapshot and write atomically.
-    func transaction<T>(_ body: (Transaction) throws -> T) throws -> T {
-        try conn.withLock { c in
-            try Self.step(c, "BEGIN IMMEDIATE", [])
+        /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it throws): the
+        /// statements inside see one snapshot and write atomically.
+        func transaction<T>(_ body: () throws -> T) throws -> T {
+            try step("BEGIN IMMEDIATE", [])
             do {
-                let result = try body(Transaction(conn: c))
-                try Self.step(c, "COMMIT", [])
+                let result = try body()
+                try step("COMMIT", [])
                 return result
             } catch {
-                _ = try? Self.step(c, "ROLLBACK", [])
+                _ = try? step("ROLLBACK", [])
                 throw error
             }
         }
-    }
 
-    /// The connection inside `transaction`: valid only during its body.
-    struct Transaction {
-        fileprivate let conn: Connection
         @discardableResult
-        func query(_ sql: String, _ args: [SQLValue] = []) throws -> [[SQLValue]] {
-            try SQLiteDatabase.step(conn, sql, args).rows
-        }
-        @discardableResult
-        func update(_ sql: String, _ args: [SQLValue] = []) throws -> Int {
-            try SQLiteDatabase.step(conn, sql, args).changes
-        }
-    }
-
-    private func run(_ sql: String, _ args: [SQLValue]) throws -> (rows: [[SQLValue]], changes: Int) {
-        try conn.withLock { c in try Self.step(c, sql, args) }
-    }
-
-    @discardableResult
-    fileprivate static func step(_ c: Connection, _ sql: String, _ args: [SQLValue]) throws -> (rows: [[SQLValue]], changes: Int) {
-        let stmt: OpaquePointer
-        if let cached = c.statements[sql] {
-            stmt = cached
-        } else {
-            var s: OpaquePointer?
-            guard sqlite3_prepare_v2(c.db, sql, -1, &s, nil) == SQLITE_OK, let s else {
-                throw SQLiteError(message: String(cString: sqlite3_errmsg(c.db)))
+        private func step(_ sql: String, _ args: [SQLValue]) throws -> (rows: [[SQLValue]], changes: Int) {
+            let stmt: OpaquePointer
+            if let cached = statements[sql] {
+                stmt = cached
+            } else {
+                var s: OpaquePointer?
+                guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else {
+                    throw SQLiteError(message: String(cString: sqlite3_errmsg(db)))
+                }
+                statements[sql] = s
+                stmt = s
             }
-            c.statements[sql] = s
-            stmt = s
-        }
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        for (i, v) in args.enumerated() {
-            let idx = Int32(i + 1)
-            switch v {
-            case .null: sqlite3_bind_null(stmt, idx)
-            case .int(let n): sqlite3_bind_int64(stmt, idx, n)
-            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, vouch_sqlite_transient())
-            case .blob(let b):
-                _ = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32($0.count), vouch_sqlite_transient()) }
+            defer {
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)
             }
-        }
-        var rows: [[SQLValue]] = []
-        while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw SQLiteError(message: String(cString: sqlite3_errmsg(c.db))) }
-            var row: [SQLValue] = []
-            for col in 0..<sqlite3_column_count(stmt) {
-                switch sqlite3_column_type(stmt, col) {
-                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(stmt, col)))
-                case SQLITE_TEXT: row.append(.text(String(cString: sqlite3_column_text(stmt, col))))
-                case SQLITE_BLOB:
-                    let n = Int(sqlite3_column_bytes(stmt, col))
-                    let p = sqlite3_column_blob(stmt, col)
-                    row.append(.blob(n == 0 ? [] : Array(UnsafeRawBufferPointer(start: p, count: n))))
-                default: row.append(.null)
+            for (i, v) in args.enumerated() {
+                let idx = Int32(i + 1)
+                switch v {
+                case .null: sqlite3_bind_null(stmt, idx)
+                case .int(let n): sqlite3_bind_int64(stmt, idx, n)
+                case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, vouch_sqlite_transient())
+                case .blob(let b):
+                    _ = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32($0.count), vouch_sqlite_transient()) }
                 }
             }
-            rows.append(row)
+            var rows: [[SQLValue]] = []
+            while true {
+                let rc = sqlite3_step(stmt)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else { throw SQLiteError(message: String(cString: sqlite3_errmsg(db))) }
+                var row: [SQLValue] = []
+                for col in 0..<sqlite3_column_count(stmt) {
+                    switch sqlite3_column_type(stmt, col) {
+                    case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(stmt, col)))
+                    case SQLITE_TEXT: row.append(.text(String(cString: sqlite3_column_text(stmt, col))))
+                    case SQLITE_BLOB:
+                        let n = Int(sqlite3_column_bytes(stmt, col))
+                        let p = sqlite3_column_blob(stmt, col)
+                        row.append(.blob(n == 0 ? [] : Array(UnsafeRawBufferPointer(start: p, count: n))))
+                    default: row.append(.null)
+                    }
+                }
+                rows.append(row)
+            }
+            return (rows, Int(sqlite3_changes(db)))
         }
-        return (rows, Int(sqlite3_changes(c.db)))
+    }
+
+    private let connection: Connection
+    /// The one thread SQLite work runs on (serial: the connection is never shared at once).
+    private let queue = DispatchQueue(label: "vouch.sqlite", qos: .userInitiated)
+
+    /// Opens (creating, owner-only) the database file, then applies the migrations it lacks.
+    init(path: String, migrations: [String]) throws {
+        // SQLite creates -wal and -shm with the database file's permissions: make it 0600
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 { throw SQLiteError(message: "\(path): cannot create (\(String(cString: strerror(errno))))") }
+            close(fd)
+        }
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw SQLiteError(message: "\(path): \(msg)")
+        }
+        connection = Connection(db: db)
+        sqlite3_busy_timeout(db, 5000)  // another process on the same file (a second `vouch serve`)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
+            _ = try connection.query(pragma)
+        }
+        try Self.migrate(connection, migrations)
+    }
+
+    /// Applies migrations[version...] in order, each with its version in one transaction.
+    private static func migrate(_ c: Connection, _ migrations: [String]) throws {
+        let version = Int(try c.query("PRAGMA user_version").first?.first?.int ?? 0)
+        guard version <= migrations.count else {
+            throw SQLiteError(message: "the database is at schema version \(version), newer than this Vouch (\(migrations.count)): run a newer Vouch")
+        }
+        for (i, sql) in migrations.enumerated().dropFirst(version) {
+            try c.transaction {
+                try c.execute(sql)
+                try c.execute("PRAGMA user_version = \(i + 1)")
+            }
+        }
+    }
+
+    /// The schema version (the number of migrations applied).
+    func schemaVersion() async throws -> Int { try await run { Int(try $0.query("PRAGMA user_version").first?.first?.int ?? 0) } }
+
+    /// Runs `body` on the database's own queue and hands its result back.
+    @discardableResult
+    func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let c = connection
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async { cont.resume(with: Result { try body(c) }) }
+        }
+    }
+
+    /// The same, waiting on the calling thread: for start-up, before any event loop runs.
+    func runNow<T>(_ body: (Connection) throws -> T) throws -> T {
+        try queue.sync { try body(connection) }
     }
 }

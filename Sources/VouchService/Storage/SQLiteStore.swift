@@ -1,236 +1,267 @@
-// SQLiteStore.swift: the embedded store: one SQLite file (WAL) in the data directory.
-// Configurations are kept as JSON documents; tokens as rows, so that a use is a single
-// conditional UPDATE.
+// SQLiteStore.swift: the embedded store: one SQLite file (WAL) in the data directory,
+// worked on its own queue (SQLite.swift). Configurations are kept as JSON documents (the
+// one JSON path, VouchCore's); tokens as rows, so that a use is a single conditional UPDATE.
 import Foundation
 import VouchCore
 
 public final class SQLiteStore: Store {
     private let db: SQLiteDatabase
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .secondsSince1970
-        e.outputFormatting = .sortedKeys
-        return e
-    }()
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .secondsSince1970
-        return d
-    }()
+
+    /// The schema, one numbered step per entry, applied in order and never edited once
+    /// released: a change is a new entry. Step 1 is the schema as it was before numbering
+    /// (IF NOT EXISTS: databases made then already have it).
+    static let migrations = [
+        """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS identities (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS tls_cert_auth (
+            identity_id TEXT PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE, doc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS cert_roles (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS crls (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS tokens (
+            id TEXT PRIMARY KEY, accessor TEXT NOT NULL UNIQUE, subject TEXT NOT NULL, auth_method TEXT NOT NULL,
+            expires_at INTEGER NOT NULL, max_expires_at INTEGER NOT NULL, uses INTEGER NOT NULL,
+            uses_limit INTEGER NOT NULL, revoked INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS tokens_subject ON tokens(subject, auth_method);
+        CREATE INDEX IF NOT EXISTS tokens_max_expiry ON tokens(max_expires_at);
+        """
+    ]
 
     public init(path: String) throws {
-        db = try SQLiteDatabase(path: path)
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS identities (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS tls_cert_auth (
-                identity_id TEXT PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE, doc TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS cert_roles (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS crls (name TEXT PRIMARY KEY, data BLOB NOT NULL);  -- as pushed: PEM or DER
-            CREATE TABLE IF NOT EXISTS tokens (
-                id TEXT PRIMARY KEY, accessor TEXT NOT NULL UNIQUE, subject TEXT NOT NULL, auth_method TEXT NOT NULL,
-                expires_at INTEGER NOT NULL, max_expires_at INTEGER NOT NULL, uses INTEGER NOT NULL,
-                uses_limit INTEGER NOT NULL, revoked INTEGER NOT NULL, doc TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS tokens_subject ON tokens(subject, auth_method);
-            CREATE INDEX IF NOT EXISTS tokens_max_expiry ON tokens(max_expires_at);
-            """)
+        db = try SQLiteDatabase(path: path, migrations: Self.migrations)
     }
 
-    private func encode(_ v: some Encodable) throws -> SQLValue {
-        .text(String(decoding: try Self.encoder.encode(v), as: UTF8.self))
-    }
-    private func decode<T: Decodable>(_ type: T.Type, _ v: SQLValue) throws -> T {
-        try Self.decoder.decode(type, from: Data((v.blob ?? [])))
+    /// How many migrations the database has had.
+    public func schemaVersion() async throws -> Int { try await db.schemaVersion() }
+
+    private static func encode(_ v: some Encodable) -> SQLValue { .text(JSON.encode(v)) }
+    private static func decode<T: Decodable>(_ type: T.Type, _ v: SQLValue) throws -> T {
+        try JSON.decode(type, from: v.blob ?? [], maxBytes: 64 << 20, maxDepth: 32)
     }
 
     // MARK: meta
 
-    public func meta(_ key: String) throws -> [UInt8]? {
-        try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?[0].blob
+    public func meta(_ key: String) async throws -> [UInt8]? {
+        try await db.run { try $0.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?[0].blob }
     }
 
-    public func setMetaIfAbsent(_ key: String, _ value: [UInt8]) throws -> [UInt8] {
-        try db.transaction { t in
-            try t.update("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [.text(key), .blob(value)])
-            return try t.query("SELECT value FROM meta WHERE key = ?", [.text(key)])[0][0].blob ?? []
+    public func setMetaIfAbsent(_ key: String, _ value: [UInt8]) async throws -> [UInt8] {
+        try await db.run { c in
+            try c.transaction {
+                try c.update("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [.text(key), .blob(value)])
+                return try c.query("SELECT value FROM meta WHERE key = ?", [.text(key)])[0][0].blob ?? []
+            }
+        }
+    }
+
+    public func configuration() async throws -> Configuration {
+        try await db.run { c in
+            try c.transaction {
+                Configuration(
+                    identities: try c.query("SELECT doc FROM identities ORDER BY name").map { try Self.decode(Identity.self, $0[0]) },
+                    tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { try Self.decode(TLSCertAuthConfig.self, $0[0]) },
+                    certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { try Self.decode(CertRole.self, $0[0]) },
+                    crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) })
+            }
         }
     }
 
     // MARK: identities
 
-    public func identities() throws -> [Identity] {
-        try db.query("SELECT doc FROM identities ORDER BY name").map { try decode(Identity.self, $0[0]) }
+    public func identities() async throws -> [Identity] {
+        try await db.run { try $0.query("SELECT doc FROM identities ORDER BY name").map { try Self.decode(Identity.self, $0[0]) } }
     }
 
-    public func identity(_ id: String) throws -> Identity? {
-        try db.query("SELECT doc FROM identities WHERE id = ?", [.text(id)]).first.map { try decode(Identity.self, $0[0]) }
-    }
-
-    public func insertIdentity(_ i: Identity) throws {
-        try db.transaction { t in
-            guard try t.query("SELECT 1 FROM identities WHERE name = ?", [.text(i.name)]).isEmpty else {
-                throw ServiceError(.conflict, "identity_exists", "an identity named \"\(i.name)\" already exists")
-            }
-            try t.update("INSERT INTO identities (id, name, doc) VALUES (?, ?, ?)", [.text(i.id), .text(i.name), try encode(i)])
+    public func identity(_ id: String) async throws -> Identity? {
+        try await db.run {
+            try $0.query("SELECT doc FROM identities WHERE id = ?", [.text(id)]).first.map { try Self.decode(Identity.self, $0[0]) }
         }
     }
 
-    public func updateIdentity(_ i: Identity) throws {
-        try db.transaction { t in
-            guard try t.query("SELECT 1 FROM identities WHERE name = ? AND id != ?", [.text(i.name), .text(i.id)]).isEmpty else {
-                throw ServiceError(.conflict, "identity_exists", "an identity named \"\(i.name)\" already exists")
+    public func insertIdentity(_ i: Identity) async throws {
+        try await db.run { c in
+            try c.transaction {
+                guard try c.query("SELECT 1 FROM identities WHERE name = ?", [.text(i.name)]).isEmpty else {
+                    throw ServiceError(.conflict, "identity_exists", "an identity named \"\(i.name)\" already exists")
+                }
+                try c.update("INSERT INTO identities (id, name, doc) VALUES (?, ?, ?)", [.text(i.id), .text(i.name), Self.encode(i)])
             }
-            try t.update("UPDATE identities SET name = ?, doc = ? WHERE id = ?", [.text(i.name), try encode(i), .text(i.id)])
         }
     }
 
-    public func deleteIdentity(_ id: String) throws -> Bool {
-        try db.transaction { t in
-            try t.update("DELETE FROM tokens WHERE subject = ?", [.text(id)])
-            return try t.update("DELETE FROM identities WHERE id = ?", [.text(id)]) == 1
+    public func updateIdentity(_ i: Identity) async throws {
+        try await db.run { c in
+            try c.transaction {
+                guard try c.query("SELECT 1 FROM identities WHERE name = ? AND id != ?", [.text(i.name), .text(i.id)]).isEmpty else {
+                    throw ServiceError(.conflict, "identity_exists", "an identity named \"\(i.name)\" already exists")
+                }
+                try c.update("UPDATE identities SET name = ?, doc = ? WHERE id = ?", [.text(i.name), Self.encode(i), .text(i.id)])
+            }
+        }
+    }
+
+    public func deleteIdentity(_ id: String) async throws -> Bool {
+        try await db.run { c in
+            try c.transaction {
+                try c.update("DELETE FROM tokens WHERE subject = ?", [.text(id)])
+                return try c.update("DELETE FROM identities WHERE id = ?", [.text(id)]) == 1
+            }
         }
     }
 
     // MARK: TLS certificate auth
 
-    public func tlsCertAuths() throws -> [TLSCertAuthConfig] {
-        try db.query("SELECT doc FROM tls_cert_auth").map { try decode(TLSCertAuthConfig.self, $0[0]) }
-    }
-
-    public func tlsCertAuth(identityId: String) throws -> TLSCertAuthConfig? {
-        try db.query("SELECT doc FROM tls_cert_auth WHERE identity_id = ?", [.text(identityId)]).first.map {
-            try decode(TLSCertAuthConfig.self, $0[0])
+    public func tlsCertAuth(identityId: String) async throws -> TLSCertAuthConfig? {
+        try await db.run {
+            try $0.query("SELECT doc FROM tls_cert_auth WHERE identity_id = ?", [.text(identityId)]).first.map {
+                try Self.decode(TLSCertAuthConfig.self, $0[0])
+            }
         }
     }
 
-    public func putTLSCertAuth(_ c: TLSCertAuthConfig, insert: Bool) throws -> Bool {
-        try db.update(
-            insert ? "INSERT OR IGNORE INTO tls_cert_auth (identity_id, doc) VALUES (?, ?)"
-                : "UPDATE tls_cert_auth SET doc = ?2 WHERE identity_id = ?1",
-            [.text(c.identityId), try encode(c)]) == 1
+    public func putTLSCertAuth(_ config: TLSCertAuthConfig, insert: Bool) async throws -> Bool {
+        try await db.run {
+            try $0.update(
+                insert ? "INSERT OR IGNORE INTO tls_cert_auth (identity_id, doc) VALUES (?, ?)"
+                    : "UPDATE tls_cert_auth SET doc = ?2 WHERE identity_id = ?1",
+                [.text(config.identityId), Self.encode(config)]) == 1
+        }
     }
 
-    public func deleteTLSCertAuth(identityId: String) throws -> Bool {
-        try db.transaction { t in
-            try t.update("DELETE FROM tokens WHERE subject = ? AND auth_method = 'tls-cert-auth'", [.text(identityId)])
-            return try t.update("DELETE FROM tls_cert_auth WHERE identity_id = ?", [.text(identityId)]) == 1
+    public func deleteTLSCertAuth(identityId: String) async throws -> Bool {
+        try await db.run { c in
+            try c.transaction {
+                try c.update("DELETE FROM tokens WHERE subject = ? AND auth_method = 'tls-cert-auth'", [.text(identityId)])
+                return try c.update("DELETE FROM tls_cert_auth WHERE identity_id = ?", [.text(identityId)]) == 1
+            }
         }
     }
 
     // MARK: Vault cert roles and CRLs
 
-    public func certRoles() throws -> [CertRole] {
-        try db.query("SELECT doc FROM cert_roles ORDER BY name").map { try decode(CertRole.self, $0[0]) }
+    public func certRoles() async throws -> [CertRole] {
+        try await db.run { try $0.query("SELECT doc FROM cert_roles ORDER BY name").map { try Self.decode(CertRole.self, $0[0]) } }
     }
 
-    public func putCertRole(_ role: CertRole) throws {
-        try db.update("INSERT OR REPLACE INTO cert_roles (name, doc) VALUES (?, ?)", [.text(role.name), try encode(role)])
+    public func putCertRole(_ role: CertRole) async throws {
+        try await db.run { try $0.update("INSERT OR REPLACE INTO cert_roles (name, doc) VALUES (?, ?)", [.text(role.name), Self.encode(role)]) }
     }
 
-    public func deleteCertRole(_ name: String) throws -> Bool {
-        try db.update("DELETE FROM cert_roles WHERE name = ?", [.text(name)]) == 1
+    public func deleteCertRole(_ name: String) async throws -> Bool {
+        try await db.run { try $0.update("DELETE FROM cert_roles WHERE name = ?", [.text(name)]) == 1 }
     }
 
-    public func crls() throws -> [(name: String, data: [UInt8])] {
-        try db.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) }
+    public func putCRL(name: String, data: [UInt8]) async throws {
+        try await db.run { try $0.update("INSERT OR REPLACE INTO crls (name, data) VALUES (?, ?)", [.text(name), .blob(data)]) }
     }
 
-    public func putCRL(name: String, data: [UInt8]) throws {
-        try db.update("INSERT OR REPLACE INTO crls (name, data) VALUES (?, ?)", [.text(name), .blob(data)])
-    }
-
-    public func deleteCRL(_ name: String) throws -> Bool {
-        try db.update("DELETE FROM crls WHERE name = ?", [.text(name)]) == 1
+    public func deleteCRL(_ name: String) async throws -> Bool {
+        try await db.run { try $0.update("DELETE FROM crls WHERE name = ?", [.text(name)]) == 1 }
     }
 
     // MARK: tokens
 
-    public func insertToken(_ r: TokenRecord) throws {
-        try db.update(
-            """
-            INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
-             .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), .text(Self.document(r))])
+    /// What never changes of a token, kept as a document beside the columns that do.
+    struct TokenDocument: Codable {
+        var id: String
+        var accessor: String
+        var subject: String
+        var authMethod: String
+        var displayName: String
+        var policies: [String]
+        var metadata: [String: String]
+        var createdAt: Int64
+        var maxExpiresAt: Int64
+        var ttl: Int
+        var usesLimit: Int
+        var trustedIPs: [CIDR]
     }
 
-    /// A token's fixed fields as JSON, written directly: this runs on every login.
-    static func document(_ r: TokenRecord) -> String {
-        JSONText.encode([
-            "id": r.id, "accessor": r.accessor, "subject": r.subject, "authMethod": r.authMethod, "displayName": r.displayName,
-            "policies": r.policies, "metadata": r.metadata, "createdAt": r.createdAt, "maxExpiresAt": r.maxExpiresAt,
-            "ttl": r.ttl, "usesLimit": r.usesLimit, "trustedIPs": r.trustedIPs.map(\.description),
-        ] as [String: Any])
+    public func insertToken(_ r: TokenRecord) async throws {
+        let doc = TokenDocument(
+            id: r.id, accessor: r.accessor, subject: r.subject, authMethod: r.authMethod, displayName: r.displayName,
+            policies: r.policies, metadata: r.metadata, createdAt: r.createdAt, maxExpiresAt: r.maxExpiresAt, ttl: r.ttl,
+            usesLimit: r.usesLimit, trustedIPs: r.trustedIPs)
+        let args: [SQLValue] = [
+            .text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
+            .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), Self.encode(doc),
+        ]
+        try await db.run {
+            try $0.update(
+                """
+                INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, args)
+        }
     }
 
     private static let tokenColumns = "doc, expires_at, uses, revoked"
 
     /// The document holds what never changes; the columns hold what does.
-    private func record(_ row: [SQLValue]) throws -> TokenRecord {
-        let doc = try JSONValue.parse(row[0].blob ?? [])
-        func str(_ k: String) -> String { if case .string(let s)? = doc[k] { s } else { "" } }
-        func int(_ k: String) -> Int64 { if case .int(let n)? = doc[k] { n } else { 0 } }
-        func strings(_ v: JSONValue?) -> [String] {
-            guard case .array(let a)? = v else { return [] }
-            return a.compactMap { if case .string(let s) = $0 { s } else { nil } }
-        }
-        var metadata: [String: String] = [:]
-        for (k, v) in doc["metadata"]?.object ?? [] { if case .string(let s) = v { metadata[k] = s } }
+    private static func record(_ row: [SQLValue]) throws -> TokenRecord {
+        let d = try decode(TokenDocument.self, row[0])
         return TokenRecord(
-            id: str("id"), accessor: str("accessor"), subject: str("subject"), authMethod: str("authMethod"),
-            displayName: str("displayName"), policies: strings(doc["policies"]), metadata: metadata, createdAt: int("createdAt"),
-            expiresAt: row[1].int ?? 0, maxExpiresAt: int("maxExpiresAt"), ttl: Int(int("ttl")), uses: Int(row[2].int ?? 0),
-            usesLimit: Int(int("usesLimit")), trustedIPs: try strings(doc["trustedIPs"]).map(CIDR.init), revoked: row[3].int == 1)
+            id: d.id, accessor: d.accessor, subject: d.subject, authMethod: d.authMethod, displayName: d.displayName,
+            policies: d.policies, metadata: d.metadata, createdAt: d.createdAt, expiresAt: row[1].int ?? 0,
+            maxExpiresAt: d.maxExpiresAt, ttl: d.ttl, uses: Int(row[2].int ?? 0), usesLimit: d.usesLimit,
+            trustedIPs: d.trustedIPs, revoked: row[3].int == 1)
     }
 
-    public func token(id: String) throws -> TokenRecord? {
-        try db.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first.map(record)
+    public func token(id: String) async throws -> TokenRecord? {
+        try await db.run { try $0.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first.map(Self.record) }
     }
 
-    public func token(accessor: String) throws -> TokenRecord? {
-        try db.query("SELECT \(Self.tokenColumns) FROM tokens WHERE accessor = ?", [.text(accessor)]).first.map(record)
+    public func token(accessor: String) async throws -> TokenRecord? {
+        try await db.run {
+            try $0.query("SELECT \(Self.tokenColumns) FROM tokens WHERE accessor = ?", [.text(accessor)]).first.map(Self.record)
+        }
     }
 
-    public func useToken(id: String, now: Int64) throws -> UseOutcome {
-        try db.transaction { t in
-            let n = try t.update(
-                """
-                UPDATE tokens SET uses = uses + 1
-                WHERE id = ? AND revoked = 0 AND expires_at > ? AND (uses_limit = 0 OR uses < uses_limit)
-                """, [.text(id), .int(now)])
-            guard let row = try t.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first else {
-                return .notFound
+    public func useToken(id: String, now: Int64) async throws -> UseOutcome {
+        try await db.run { c in
+            try c.transaction {
+                let n = try c.update(
+                    """
+                    UPDATE tokens SET uses = uses + 1
+                    WHERE id = ? AND revoked = 0 AND expires_at > ? AND (uses_limit = 0 OR uses < uses_limit)
+                    """, [.text(id), .int(now)])
+                guard let row = try c.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first else {
+                    return .notFound
+                }
+                let r = try Self.record(row)
+                if n == 1 { return .used(r) }
+                if r.revoked { return .revoked }
+                if r.expiresAt <= now { return .expired }
+                return .exhausted
             }
-            let r = try record(row)
-            if n == 1 { return .used(r) }
-            if r.revoked { return .revoked }
-            if r.expiresAt <= now { return .expired }
-            return .exhausted
         }
     }
 
-    public func renewToken(id: String, expiresAt: Int64, now: Int64) throws -> TokenRecord? {
-        try db.transaction { t in
-            let n = try t.update(
-                """
-                UPDATE tokens SET expires_at = ?
-                WHERE id = ? AND revoked = 0 AND expires_at > ? AND (uses_limit = 0 OR uses < uses_limit)
-                """, [.int(expiresAt), .text(id), .int(now)])
-            guard n == 1 else { return nil }
-            return try t.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first.map(record)
+    public func renewToken(id: String, expiresAt: Int64, now: Int64) async throws -> TokenRecord? {
+        try await db.run { c in
+            try c.transaction {
+                let n = try c.update(
+                    """
+                    UPDATE tokens SET expires_at = ?
+                    WHERE id = ? AND revoked = 0 AND expires_at > ? AND (uses_limit = 0 OR uses < uses_limit)
+                    """, [.int(expiresAt), .text(id), .int(now)])
+                guard n == 1 else { return nil }
+                return try c.query("SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?", [.text(id)]).first.map(Self.record)
+            }
         }
     }
 
-    public func revokeToken(id: String) throws -> Bool {
-        try db.update("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", [.text(id)]) == 1
+    public func revokeToken(id: String) async throws -> Bool {
+        try await db.run { try $0.update("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", [.text(id)]) == 1 }
     }
 
-    public func revokeTokens(subject: String, authMethod: String) throws {
-        try db.update("UPDATE tokens SET revoked = 1 WHERE subject = ? AND auth_method = ?", [.text(subject), .text(authMethod)])
+    public func revokeTokens(subject: String, authMethod: String) async throws {
+        try await db.run {
+            try $0.update("UPDATE tokens SET revoked = 1 WHERE subject = ? AND auth_method = ?", [.text(subject), .text(authMethod)])
+        }
     }
 
-    public func purgeExpiredTokens(now: Int64) throws -> Int {
-        try db.update("DELETE FROM tokens WHERE max_expires_at <= ?", [.int(now)])
+    public func purgeExpiredTokens(now: Int64) async throws -> Int {
+        try await db.run { try $0.update("DELETE FROM tokens WHERE max_expires_at <= ?", [.int(now)]) }
     }
 }

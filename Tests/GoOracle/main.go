@@ -84,6 +84,19 @@ func parse(s string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(b)
 }
 
+// pool parses each PEM certificate into a pool; the error names which one failed.
+func pool(pems []string, what string) (*x509.CertPool, error) {
+	p := x509.NewCertPool()
+	for i, text := range pems {
+		cert, err := parse(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %v", what, i, err)
+		}
+		p.AddCert(cert)
+	}
+	return p, nil
+}
+
 func decide(c testCase) result {
 	r := result{ID: c.ID}
 	if len(c.TBS) > 0 {
@@ -100,23 +113,15 @@ func decide(c testCase) result {
 		r.Error = "leaf: " + err.Error()
 		return r
 	}
-	roots := x509.NewCertPool()
-	for i, p := range c.Roots {
-		cert, err := parse(p)
-		if err != nil {
-			r.Error = fmt.Sprintf("root %d: %v", i, err)
-			return r
-		}
-		roots.AddCert(cert)
+	roots, err := pool(c.Roots, "root")
+	if err != nil {
+		r.Error = err.Error()
+		return r
 	}
-	inters := x509.NewCertPool()
-	for i, p := range c.Intermediates {
-		cert, err := parse(p)
-		if err != nil {
-			r.Error = fmt.Sprintf("intermediate %d: %v", i, err)
-			return r
-		}
-		inters.AddCert(cert)
+	inters, err := pool(c.Intermediates, "intermediate")
+	if err != nil {
+		r.Error = err.Error()
+		return r
 	}
 	usage := x509.ExtKeyUsageClientAuth
 	if c.Purpose == "server" {

@@ -39,6 +39,17 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    func testDocumentsStoredBeforeStrictExistedReadAsNotStrict() throws {
+        let role = #"{"name":"r","displayName":"r","certificate":"pem","names":{"allowedNames":[],"allowedCommonNames":[],"allowedDNSSANs":[],"allowedEmailSANs":[],"allowedURISANs":[],"allowedOrganizationalUnits":[]},"policies":[],"token":{"ttl":60,"maxTTL":60,"numUsesLimit":0,"trustedIPs":["0.0.0.0/0"]},"tokenType":"default"}"#
+        var r = try JSON.decode(CertRole.self, from: Array(role.utf8))
+        XCTAssertFalse(r.strict)
+        r.strict = true
+        let text = JSON.encode(r)
+        XCTAssertTrue(text.contains(#""strict":true"#), text)
+        XCTAssertTrue(try JSON.decode(CertRole.self, from: Array(text.utf8)).strict)
+        XCTAssertThrowsError(try JSON.decode(CertRole.self, from: Array(text.replacingOccurrences(of: #""strict":true"#, with: #""strict":"yes""#).utf8)))
+    }
+
     func testStoreWorkRunsOffTheCallersThread() async throws {
         let db = try SQLiteDatabase(path: dir + "/t.db", migrations: [])
         let caller = pthread_self()

@@ -11,33 +11,9 @@ public struct TLSCertAuthConfig: Codable, Sendable, Equatable {
     public var names: NamePolicy
     public var token: TokenSettings
     /// RFC 5280 profile rules refuse instead of warn (a Vouch extension).
-    public var strict: Bool = false
+    @DefaultFalse public var strict: Bool
     public var createdAt: Date
     public var updatedAt: Date
-
-    init(id: String, identityId: String, caCertificate: String, names: NamePolicy, token: TokenSettings, strict: Bool = false,
-         createdAt: Date, updatedAt: Date) {
-        self.id = id
-        self.identityId = identityId
-        self.caCertificate = caCertificate
-        self.names = names
-        self.token = token
-        self.strict = strict
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        identityId = try c.decode(String.self, forKey: .identityId)
-        caCertificate = try c.decode(String.self, forKey: .caCertificate)
-        names = try c.decode(NamePolicy.self, forKey: .names)
-        token = try c.decode(TokenSettings.self, forKey: .token)
-        strict = try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false  // stored before strict existed
-        createdAt = try c.decode(Date.self, forKey: .createdAt)
-        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
-    }
 }
 
 /// A Vault cert auth role (`auth/cert/certs/:name`).
@@ -50,29 +26,24 @@ public struct CertRole: Codable, Sendable, Equatable {
     public var token: TokenSettings
     public var tokenType: String
     /// RFC 5280 profile rules refuse instead of warn (a Vouch extension to Vault's role).
-    public var strict: Bool = false
+    @DefaultFalse public var strict: Bool
+}
 
-    init(name: String, displayName: String, certificate: String, names: NamePolicy, policies: [String], token: TokenSettings,
-         tokenType: String, strict: Bool = false) {
-        self.name = name
-        self.displayName = displayName
-        self.certificate = certificate
-        self.names = names
-        self.policies = policies
-        self.token = token
-        self.tokenType = tokenType
-        self.strict = strict
+/// A setting added after documents were first stored: false where a document lacks it.
+@propertyWrapper
+public struct DefaultFalse: Codable, Sendable, Equatable {
+    public var wrappedValue: Bool
+    public init(wrappedValue: Bool = false) { self.wrappedValue = wrappedValue }
+    public init(from decoder: Decoder) throws { wrappedValue = try decoder.singleValueContainer().decode(Bool.self) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(wrappedValue)
     }
+}
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        displayName = try c.decode(String.self, forKey: .displayName)
-        certificate = try c.decode(String.self, forKey: .certificate)
-        names = try c.decode(NamePolicy.self, forKey: .names)
-        policies = try c.decode([String].self, forKey: .policies)
-        token = try c.decode(TokenSettings.self, forKey: .token)
-        tokenType = try c.decode(String.self, forKey: .tokenType)
-        strict = try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false  // stored before strict existed
+extension KeyedDecodingContainer {
+    /// A missing DefaultFalse member decodes as false (synthesized Decodable calls this).
+    public func decode(_ type: DefaultFalse.Type, forKey key: Key) throws -> DefaultFalse {
+        try decodeIfPresent(type, forKey: key) ?? DefaultFalse()
     }
 }

@@ -2,7 +2,9 @@
 # Installs what Vouch needs to build and test, only where missing: Debian's packages
 # (C libraries, the openssl/ssh tools, nginx and wrk for the HTTP tests and benchmark)
 # and Go (the differential oracle the tests build); from PyPI, hvac (Vault's Python client,
-# for the compatibility tests), cryptography, PyJWT and joserfc (inputs as users make them).
+# for the compatibility tests), cryptography, PyJWT and joserfc (inputs as users make them),
+# openapi-spec-validator and schemathesis (the OpenAPI document checked, and the server
+# tested against it).
 set -euo pipefail
 need=()
 for pkg in libssl-dev libsodium-dev libjansson-dev nettle-dev libsqlite3-dev openssl make curl nginx-light wrk openssh-client openssh-server golang-go; do
@@ -18,7 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO systemctl disable --now $svc >/dev/null 2>&1 || $SUDO service $svc stop >/dev/null 2>&1 || true
   done
 fi
-for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc cryptography:cryptography; do
+for mod in hvac:hvac openapi_spec_validator:openapi-spec-validator jwt:pyjwt joserfc:joserfc cryptography:cryptography \
+           schemathesis:schemathesis==4.32.5; do
   if ! python3 -c "import ${mod%%:*}" 2>/dev/null; then
     echo "installing: ${mod##*:} (PyPI)"
     python3 -m pip install -q "${mod##*:}"

@@ -79,8 +79,9 @@ extension Vouch {
         "token_expired": "the access token has expired", "token_uses_exhausted": "the access token has no uses left",
     ]
 
-    /// Extends a live token by its TTL (or `increment` seconds, Vault's renew), never past
-    /// its max TTL. Does not count a use.
+    /// Extends a live token by its TTL (or `increment` seconds, Vault's renew: at most the
+    /// TTL; 0 or less means the TTL, as no increment), never past its max TTL. Does not
+    /// count a use.
     public func renewToken(_ token: String, increment: Int? = nil, remote: String) async throws -> LoginResult {
         let r = try await record(of: token)
         guard CIDR.anyContains(r.trustedIPs, remote) else {
@@ -88,7 +89,8 @@ extension Vouch {
             throw ServiceError(.forbidden, "ip_not_trusted", "the access token may not be used from this address")
         }
         let t = now()
-        let by = Int64(increment.map { min(max($0, 1), r.ttl == 0 ? Int.max : r.ttl) } ?? (r.ttl == 0 ? Int(r.maxExpiresAt - t) : r.ttl))
+        let asked = increment.flatMap { $0 > 0 ? $0 : nil }
+        let by = Int64(asked.map { min($0, r.ttl == 0 ? Int.max : r.ttl) } ?? (r.ttl == 0 ? Int(r.maxExpiresAt - t) : r.ttl))
         guard let after = try await store.renewToken(id: r.id, expiresAt: min(t + by, r.maxExpiresAt), now: t) else {
             let code = r.revoked ? "token_revoked" : r.expiresAt <= t ? "token_expired" : "token_uses_exhausted"
             tokenEvent("renew", "refused", r, remote: remote, code: code)

@@ -49,13 +49,17 @@ final class ConnectionLimitsHTTPTests: XCTestCase {
                                trickle: #"{"identityId":"x"}"#, within: 40)
         XCTAssertTrue(body.closed, body.answer)
         XCTAssertTrue(body.answer.contains("408 Request Timeout") && body.answer.contains("request_timeout"), body.answer)
+        // on Vault's paths the answer is in Vault's error shape
+        let vault = try trickle(port: s.port, head: "POST /v1/auth/cert/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n",
+                                trickle: #"{"name":"web"}"#, within: 40)
+        XCTAssertTrue(vault.closed && vault.answer.contains(#"{"errors":["request arriving slower than"#), vault.answer)
         // headers trickled in: the same
         let head = try trickle(port: s.port, head: "GET /healthz HTTP/1.1\r\n", trickle: "X-A: b\r\n", within: 40)
         XCTAssertTrue(head.closed, head.answer)
         XCTAssertTrue(head.answer.contains("request headers not complete within 10 s"), head.answer)
         // the server goes on serving, and says what it did in its metrics
         XCTAssertEqual(try curl("GET", s.base + "/healthz").status, 200)
-        XCTAssertEqual(sample(try curl("GET", s.base + "/metrics").body, "vouch_http_slow_requests_closed_total"), 2)
+        XCTAssertEqual(sample(try curl("GET", s.base + "/metrics").body, "vouch_http_slow_requests_closed_total"), 3)
     }
 
     func testAClientThatGivesUpMidBodyIsNoServerError() throws {

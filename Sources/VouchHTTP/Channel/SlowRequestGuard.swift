@@ -34,6 +34,8 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var check: RepeatedTask?
     /// A 408 was sent: what still arrives is dropped until the connection closes.
     private var closing = false
+    /// The request's first bytes, enough to tell a Vault path (/v1/...) by its request line.
+    private var prefix: [UInt8] = []
 
     init(limits: Limits = Limits(), logger: Logger, onRefusal: @escaping @Sendable (String) -> Void) {
         self.limits = limits
@@ -45,6 +47,7 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if closing { return }
         let n = unwrapInboundIn(data).readableBytes
         if start == nil, n > 0 { begin(context) }
+        if prefix.count < 16 { prefix += unwrapInboundIn(data).readableBytesView.prefix(16 - prefix.count) }
         bytes += n
         context.fireChannelRead(data)
     }
@@ -53,6 +56,7 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         start = .now()
         bytes = 0
         headDone = false
+        prefix = []
         // cancelled when the request ends or the connection goes: the task never outlives them
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         check = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
@@ -79,7 +83,10 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         end()
         onRefusal(why)
         logger.debug("connection closed", metadata: ["reason": .string(why)])
-        let body = #"{"error":"request_timeout","message":"\#(why)","statusCode":408}"#
+        // the error shape of the path's API: Vault's on /v1/, Infisical's elsewhere
+        let line = String(decoding: prefix, as: UTF8.self)
+        let vaultPath = line.split(separator: " ", maxSplits: 2).dropFirst().first?.hasPrefix("/v1/") ?? false
+        let body = vaultPath ? #"{"errors":["\#(why)"]}"# : #"{"error":"request_timeout","message":"\#(why)","statusCode":408}"#
         var out = context.channel.allocator.buffer(capacity: 160 + body.utf8.count)
         out.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         closing = true

@@ -215,7 +215,7 @@ public struct SSHSignedCertificate: Sendable {
 
     /// "TYPE-cert-v01@openssh.com BASE64 COMMENT", what goes into a -cert.pub file.
     public func line(comment: String? = nil) -> String {
-        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + sshComment($0) } ?? "")
+        typeName + " " + Base64.encode(blob, .standard) + (comment.map { " " + sshComment($0) } ?? "")
     }
 
     /// The certificate read back, its signature checked.
@@ -302,6 +302,6 @@ public final class SSHCertificate: @unchecked Sendable {
 
     /// "TYPE-cert-v01@openssh.com BASE64 COMMENT".
     public func line(comment: String? = nil) -> String {
-        typeName + " " + Data(blob).base64EncodedString() + (comment.map { " " + sshComment($0) } ?? "")
+        typeName + " " + Base64.encode(blob, .standard) + (comment.map { " " + sshComment($0) } ?? "")
     }
 }

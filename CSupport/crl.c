@@ -5,8 +5,12 @@
  * A CRL whose issuer is not a trust anchor (the usual PKI: the root is trusted, an
  * intermediate issues the client certificates and the CRL) is deferred: it keeps the
  * hash of its TBS bytes (or, for Ed25519, the bytes) and its signature, and a
- * verification checks it against the issuer certificate of the verified path. Results
- * are remembered per issuer certificate, so a login pays for that check once. */
+ * verification checks it against the key of the path's issuer certificate. The verdict
+ * depends on the key alone (not on which certificate of that key a client presents, nor
+ * on its keyUsage: applying a CRL only ever refuses more, so a client must not be able to
+ * pick a path on which its revocation does not count). Verdicts are remembered per key,
+ * so a login pays for the check once; a check that could not be made (out of memory) is
+ * not a verdict, and the verification refuses rather than pass a revoked certificate. */
 #include "internal.h"
 #include "vouch_crl.h"
 
@@ -33,12 +37,14 @@ typedef struct {
     size_t tbs_len;
     uint8_t *sig;
     size_t sig_len;
-    /* issuer certificates seen, by the SHA-256 of their DER: filled once each (a slot
-     * goes EMPTY -> FILLING -> VERIFIED or FAILED and stays), read without locks */
+    /* issuer keys seen, by the SHA-256 of their SubjectPublicKeyInfo: filled once each (a
+     * slot goes EMPTY -> FILLING -> VERIFIED or FAILED and stays), read without locks,
+     * filled under `fill` so that one key takes one slot */
     struct {
         _Atomic int state;
-        uint8_t cert_hash[32];
+        uint8_t key_hash[32];
     } seen[ISSUER_SLOTS];
+    pthread_mutex_t fill;
 } deferred_sig;
 
 struct vouch_crl {
@@ -157,6 +163,7 @@ static int walk_entry(vder_reader *r, vspan *serial, bool *remove, vouch_diag *d
 static int defer_signature(vouch_crl *crl, vsig_alg alg, vspan tbs, vspan sig) {
     deferred_sig *ds = calloc(1, sizeof *ds);
     if (!ds) return VOUCH_E_NOMEM;
+    pthread_mutex_init(&ds->fill, NULL);
     ds->alg = alg;
     int h = vsig_hash(alg);
     if (h >= 0) {
@@ -273,7 +280,9 @@ static int load_der(const vouch_truststore *ts, unsigned flags, const uint8_t *d
             if (vpubkey_verify(a->key, alg, tbs.p, tbs.n, sigbits.p + 1, sigbits.n - 1) == 0) { best = 0; break; }
             best = VOUCH_E_CRL_SIGNATURE;
         }
-        if (best == VOUCH_E_CRL_ISSUER_UNKNOWN && (flags & VOUCH_CRL_DEFER_ISSUER)) {
+        if (best && (flags & VOUCH_CRL_DEFER_ISSUER)) {
+            /* no anchor of that name signed it: the issuer may be an intermediate that shares
+             * the name (a rolled-over key, another PKI's "Issuing CA"); checked at login */
             defer = true;
         } else if (best == VOUCH_E_CRL_ISSUER_UNKNOWN) {
             sig = vouch_fail(d, best, -1, "CRL issuer %s is not one of the trusted CAs", iname);
@@ -339,6 +348,7 @@ int vouch_crl_load(const vouch_truststore *ts, unsigned flags, const uint8_t *da
 void vouch_crl_free(vouch_crl *crl) {
     if (!crl) return;
     if (crl->deferred) {
+        pthread_mutex_destroy(&crl->deferred->fill);
         free(crl->deferred->tbs);
         free(crl->deferred->sig);
         free(crl->deferred);
@@ -383,40 +393,53 @@ size_t vouch_crl_verified_issuers(const vouch_crl *crl) {
 
 int vcrl_usable(const vouch_crl *crl) { return crl->checked || crl->deferred; }
 
-/* Checks a deferred CRL's signature under `issuer` (a certificate of a verified path). */
+/* Checks a deferred CRL's signature under the key of `issuer` (a certificate of a verified
+ * path): 0, VOUCH_E_CRL_SIGNATURE (a verdict: the key did not sign it), or another status
+ * when the check could not be made. */
 static int deferred_verify(const deferred_sig *ds, const vcert *issuer) {
-    if (issuer->has_ku && !(issuer->ku & KU_CRL_SIGN)) return VOUCH_E_KEY_USAGE;
     vpubkey *k = NULL;
     int rc = vpubkey_new(issuer->spki, &k);
-    if (rc) return rc;
-    if (!vsig_fits_key(ds->alg, vpubkey_type(k))) rc = VOUCH_E_KEY_ALGORITHM_MISMATCH;
+    if (rc) return VOUCH_E_INTERNAL; /* the path's own key: it was usable a moment ago */
+    if (!vsig_fits_key(ds->alg, vpubkey_type(k))) rc = VOUCH_E_CRL_SIGNATURE;
     else if (ds->tbs) rc = vpubkey_verify(k, ds->alg, ds->tbs, ds->tbs_len, ds->sig, ds->sig_len);
     else rc = vpubkey_verify_digest(k, ds->alg, ds->digest, ds->dlen, ds->sig, ds->sig_len);
     vpubkey_free(k);
+    if (rc == VOUCH_E_BAD_SIGNATURE || rc == VOUCH_E_KEY_ALGORITHM_MISMATCH) rc = VOUCH_E_CRL_SIGNATURE;
     return rc;
 }
 
-/* 0 when the deferred CRL verifies under `issuer`, else why not; remembered per issuer. */
-static int deferred_check(deferred_sig *ds, const vcert *issuer) {
-    uint8_t h[64];
-    vdigest(0, issuer->whole.p, issuer->whole.n, h);
+/* The remembered verdict for a key: 0, VOUCH_E_CRL_SIGNATURE, or 1 when there is none. */
+static int remembered(deferred_sig *ds, const uint8_t h[32]) {
     for (int i = 0; i < ISSUER_SLOTS; i++) {
         int st = atomic_load_explicit(&ds->seen[i].state, memory_order_acquire);
-        if (st == SLOT_EMPTY) break;
-        if ((st == SLOT_VERIFIED || st == SLOT_FAILED) && memcmp(ds->seen[i].cert_hash, h, 32) == 0)
+        if (st == SLOT_EMPTY) return 1;
+        if ((st == SLOT_VERIFIED || st == SLOT_FAILED) && memcmp(ds->seen[i].key_hash, h, 32) == 0)
             return st == SLOT_VERIFIED ? 0 : VOUCH_E_CRL_SIGNATURE;
     }
+    return 1;
+}
+
+/* 0 when the deferred CRL verifies under the key of `issuer`, VOUCH_E_CRL_SIGNATURE when it
+ * does not (both remembered per key), VOUCH_E_INTERNAL when it could not be checked. */
+static int deferred_check(deferred_sig *ds, const vcert *issuer) {
+    uint8_t h[64];
+    vdigest(0, issuer->spki.p, issuer->spki.n, h);
+    int known = remembered(ds, h);
+    if (known != 1) return known;
     int rc = deferred_verify(ds, issuer);
-    if (rc == VOUCH_E_NOMEM) return rc; /* not a verdict: not remembered */
-    for (int i = 0; i < ISSUER_SLOTS; i++) {
-        int expected = SLOT_EMPTY;
-        if (atomic_compare_exchange_strong(&ds->seen[i].state, &expected, SLOT_FILLING)) {
-            memcpy(ds->seen[i].cert_hash, h, 32);
+    if (rc && rc != VOUCH_E_CRL_SIGNATURE) return VOUCH_E_INTERNAL; /* no verdict: not remembered */
+    pthread_mutex_lock(&ds->fill);
+    if (remembered(ds, h) == 1) {
+        for (int i = 0; i < ISSUER_SLOTS; i++) {
+            if (atomic_load_explicit(&ds->seen[i].state, memory_order_relaxed) != SLOT_EMPTY) continue;
+            atomic_store_explicit(&ds->seen[i].state, SLOT_FILLING, memory_order_relaxed);
+            memcpy(ds->seen[i].key_hash, h, 32);
             atomic_store_explicit(&ds->seen[i].state, rc ? SLOT_FAILED : SLOT_VERIFIED, memory_order_release);
             break;
         }
     }
-    return rc ? VOUCH_E_CRL_SIGNATURE : 0;
+    pthread_mutex_unlock(&ds->fill);
+    return rc;
 }
 
 int vcrl_check(const vouch_crl *crl, const vcert *c, const vcert *issuer) {
@@ -424,8 +447,8 @@ int vcrl_check(const vouch_crl *crl, const vcert *c, const vcert *issuer) {
     if (!crl->checked) {
         if (!crl->deferred || !issuer) return 0;
         int rc = deferred_check(crl->deferred, issuer);
-        if (rc == VOUCH_E_NOMEM) return 0;
-        if (rc) return -1;
+        if (rc == VOUCH_E_CRL_SIGNATURE) return -1;
+        if (rc) return -2;
     }
     return vrevset_contains(&crl->set, c->serial.p, c->serial.n);
 }

@@ -267,8 +267,8 @@ struct vouch_crl;
 int vcrl_usable(const struct vouch_crl *crl);
 /* Whether the CRL revokes certificate `c` of a verified path whose next certificate is
  * `issuer` (NULL when c is the anchor): 1 revoked, 0 not (another issuer's CRL, or not
- * listed), -1 when the CRL is deferred and does not verify under `issuer` (it then
- * revokes nothing). Thread-safe. */
+ * listed), -1 when the CRL is deferred and does not verify under `issuer`'s key (it then
+ * revokes nothing), -2 when that could not be checked (the caller refuses). Thread-safe. */
 int vcrl_check(const struct vouch_crl *crl, const vcert *c, const vcert *issuer);
 
 /* ---- revocation set (revset.c) ---- */

@@ -363,13 +363,16 @@ static int check_revocation(vctx *x, vouch_diag *d, int n) {
         for (size_t k = 0; k < x->ncrls; k++) {
             int r = vcrl_check(x->crls[k], c, issuer);
             if (r == 1) return refuse(x, d, VOUCH_E_REVOKED, i, "revoked by a CRL of its issuer%s", NULL);
-            if (r < 0) {
+            if (r == -2)
+                return refuse(x, d, VOUCH_E_INTERNAL, i, "a CRL of its issuer could not be checked (out of memory): refused "
+                              "rather than risk a revoked certificate%s", NULL);
+            if (r == -1) {
                 vouch_diag w;
                 char iname[200];
                 vname_format(issuer->subject, iname, sizeof iname);
                 vouch_fail(&w, VOUCH_E_CRL_SIGNATURE, i + 1,
-                           "a CRL of %s does not verify under the key of path certificate %d, which has that name (or its "
-                           "keyUsage lacks cRLSign): it revokes nothing",
+                           "a CRL of %s does not verify under the key of path certificate %d, which has that name: "
+                           "it revokes nothing",
                            iname, i + 1);
                 add_warning(x, &w);
             }

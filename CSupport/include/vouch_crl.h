@@ -19,16 +19,17 @@ extern "C" {
 typedef struct vouch_crl vouch_crl;
 
 typedef enum {
-    /* A CRL whose issuer is not an anchor of `ts` (or any CRL, when ts is NULL) loads as
-     * deferred: vouch_verify checks its signature against the issuer certificate a
+    /* A CRL that no anchor of `ts` signed (or any CRL, when ts is NULL) loads as deferred:
+     * vouch_verify checks its signature against the key of the issuer certificate a
      * verified path presents (an intermediate), and until it verifies it revokes nothing. */
     VOUCH_CRL_DEFER_ISSUER = 1u << 0,
 } vouch_crl_flags;
 
 /* Loads one CRL (PEM "X509 CRL" block or DER). When `ts` is non-NULL and holds an anchor
  * with the CRL's issuer name, the signature must verify under it (and its keyUsage, if
- * present, allow cRLSign). An issuer `ts` does not hold is refused, unless `flags` has
- * VOUCH_CRL_DEFER_ISSUER. When `ts` is NULL without that flag, the signature is not
+ * present, allow cRLSign). An issuer `ts` does not hold is refused; with
+ * VOUCH_CRL_DEFER_ISSUER, a CRL no anchor of its issuer's name signed is deferred instead
+ * (its issuer may be an intermediate that shares the name). When `ts` is NULL without that flag, the signature is not
  * checked (for inspection only: vouch_verify refuses such a CRL). SHA-1 and unknown
  * signature algorithms, delta CRLs, indirect CRLs and unknown critical extensions are
  * refused. The caller frees *out with vouch_crl_free. */

@@ -51,6 +51,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
         }
     }
 

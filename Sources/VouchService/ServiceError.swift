@@ -9,6 +9,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         case notFound        // 404
         case conflict        // already exists: 409
         case tooLarge        // body over the limit: 413
+        case unavailable     // the service cannot decide now (its configuration could not be reloaded): 503
     }
 
     public let kind: Kind

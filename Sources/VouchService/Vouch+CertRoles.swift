@@ -157,13 +157,16 @@ extension Vouch {
     public func loginCert(role name: String?, chain: [UInt8], remote: String) async throws -> CertLoginResult {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { observeLogin("cert", since: started) }
-        let snap = current
         func refuse(_ code: String, _ detail: String, _ kind: ServiceError.Kind = .badRequest,
                     message: String = "failed to match all constraints for this login certificate") -> ServiceError {
             audit.record(.init(type: "login", action: "cert", outcome: "refused", remote: remote, subject: name, code: code,
                                reason: detail))
             metrics.increment("vouch_logins_total", [("method", "cert"), ("outcome", "refused")])
             return ServiceError(kind, code, message, detail: detail)
+        }
+        guard let snap = try? liveSnapshot() else {
+            throw refuse("configuration_unavailable", "the configuration is being reloaded after a failed reload", .unavailable,
+                         message: "the configuration could not be reloaded after a change; logins resume once it is")
         }
         guard !chain.isEmpty else {
             throw refuse("missing_client_certificate", "no client certificate", message: "client certificate must be supplied")

@@ -121,7 +121,6 @@ extension Vouch {
     public func loginTLSCertAuth(identityId: String, chain: [UInt8], remote: String) async throws -> LoginResult {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { observeLogin("tls-cert-auth", since: started) }
-        let snap = current
         func refuse(_ code: String, _ detail: String, _ kind: ServiceError.Kind = .unauthorized, message: String? = nil)
             -> ServiceError
         {
@@ -129,6 +128,10 @@ extension Vouch {
                                code: code, reason: detail))
             metrics.increment("vouch_logins_total", [("method", "tls-cert-auth"), ("outcome", "refused")])
             return ServiceError(kind, code, message ?? "certificate refused", detail: detail)
+        }
+        guard let snap = try? liveSnapshot() else {
+            throw refuse("configuration_unavailable", "the configuration is being reloaded after a failed reload", .unavailable,
+                         message: "the configuration could not be reloaded after a change; logins resume once it is")
         }
         guard let auth = snap.tlsAuth[identityId] else {
             throw refuse("auth_method_not_found", "no TLS certificate auth is attached to this identity", .notFound,

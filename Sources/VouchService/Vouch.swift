@@ -14,6 +14,9 @@ public final class Vouch: Sendable {
     let signer: TokenSigner
     private let adminHash: [UInt8]
     private let snapshot: Mutex<ConfigSnapshot>
+    /// Set when a committed change could not be loaded into the snapshot: logins wait
+    /// (503) rather than decide on a configuration that is no longer the stored one.
+    private let stale = Atomic<Bool>(false)
     /// Serialises configuration changes: store write, then snapshot rebuild.
     private let changes = AsyncLock()
     /// The clock, replaceable in tests.
@@ -63,10 +66,7 @@ public final class Vouch: Sendable {
             master = try SealingKey(bytes: bytes)
         } else {
             master = SealingKey.generate()
-            guard fm.createFile(atPath: keyPath, contents: Data((Base64.encode(master.bytes) + "\n").utf8),
-                                attributes: [.posixPermissions: 0o600]) else {
-                throw ServiceError.badRequest("master_key", "cannot write \(keyPath)")
-            }
+            try writeSecret(Base64.encode(master.bytes) + "\n", to: keyPath, what: "master_key")
         }
         let dbPath = dataDir + "/vouch.db"
         // the database and its -wal and -shm, the audit log, the admin token file: all the owner's only
@@ -77,10 +77,7 @@ public final class Vouch: Sendable {
             let token = "vouch.admin." + Base64.encode(Secrets.random(count: 32))
             if let adminTokenFile {
                 try? fm.removeItem(atPath: adminTokenFile)
-                guard fm.createFile(atPath: adminTokenFile, contents: Data((token + "\n").utf8),
-                                    attributes: [.posixPermissions: 0o600]) else {
-                    throw ServiceError.badRequest("admin_token_file", "cannot write \(adminTokenFile)")
-                }
+                try writeSecret(token + "\n", to: adminTokenFile, what: "admin_token_file")
             } else {
                 adminToken = token
             }
@@ -91,10 +88,18 @@ public final class Vouch: Sendable {
         return (vouch, FirstStart(adminToken: adminToken))
     }
 
-    /// Refuses a file or directory that anyone but its owner may read, write or enter.
+    /// Refuses a file or directory (a link is judged by what it points to) that is not the
+    /// running user's, or that anyone else may read, write or enter.
     static func ownerOnly(_ path: String, directory: Bool = false) throws {
-        let attrs = try FileManager.default.attributesOfItem(atPath: path)
-        guard let mode = attrs[.posixPermissions] as? Int else { return }
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw ServiceError.badRequest("data_dir", "\(path): \(String(cString: strerror(errno)))")
+        }
+        if st.st_uid != geteuid() {
+            throw ServiceError.badRequest(
+                "insecure_permissions", "\(path) belongs to uid \(st.st_uid), not to the user running vouch (uid \(geteuid()))")
+        }
+        let mode = Int(st.st_mode) & 0o777
         if mode & 0o077 != 0 {
             let want = directory ? "700" : "600"
             throw ServiceError.badRequest(
@@ -103,17 +108,64 @@ public final class Vouch: Sendable {
         }
     }
 
+    /// Writes a secret to a new file that is the owner's only from its first byte (created
+    /// 0600 and exclusively: never a moment readable by others, never through a planted link).
+    static func writeSecret(_ text: String, to path: String, what: String) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ServiceError.badRequest(what, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count, fsync(fd) == 0 else {
+            throw ServiceError.badRequest(what, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     var current: ConfigSnapshot { snapshot.withLock { $0 } }
     public var configWarnings: [String] { current.warnings }
 
+    /// The snapshot a login decides on; throws while it is behind the stored configuration.
+    func liveSnapshot() throws -> ConfigSnapshot {
+        guard !stale.load(ordering: .acquiring) else {
+            throw ServiceError(.unavailable, "configuration_unavailable",
+                               "the configuration could not be reloaded after a change; logins resume once it is")
+        }
+        return current
+    }
+
     /// Applies a configuration change to the store, then rebuilds the snapshot from it;
-    /// changes run one at a time, so snapshots replace each other in order.
+    /// changes run one at a time, so snapshots replace each other in order. When the
+    /// committed change cannot be loaded, logins are held (503) and the reload is retried
+    /// every second until it succeeds.
     func change<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await changes.withLock {
             let result = try await body()
+            try await reload()
+            return result
+        }
+    }
+
+    /// Rebuilds the snapshot from the store (under the change lock).
+    private func reload() async throws {
+        do {
             let next = ConfigSnapshot(try await store.configuration())
             snapshot.withLock { $0 = next }
-            return result
+            stale.store(false, ordering: .releasing)
+        } catch {
+            let wasStale = stale.exchange(true, ordering: .acquiringAndReleasing)
+            audit.record(.init(type: "config", action: "reload", outcome: "failed", reason: "\(error)"))
+            if !wasStale {
+                Task { [weak self] in
+                    while let self, self.stale.load(ordering: .acquiring) {
+                        try? await Task.sleep(for: .seconds(1))
+                        try? await self.changes.withLock { try await self.reload() }
+                    }
+                }
+            }
+            throw ServiceError(.unavailable, "configuration_unavailable",
+                               "the change was saved, but the running configuration could not be reloaded: logins wait until it is")
         }
     }
 

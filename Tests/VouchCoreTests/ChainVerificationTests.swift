@@ -362,17 +362,49 @@ final class ChainVerificationTests: XCTestCase {
         XCTAssertEqual(v.warnings.map(\.code), ["crl_bad_signature"])
         XCTAssertTrue(v.warnings[0].message.contains("revokes nothing"), v.warnings[0].message)
         XCTAssertEqual(forged.verifiedIssuers, 0)
-        // an intermediate whose keyUsage does not allow cRLSign: its CRL does not count either
+        // an intermediate whose keyUsage does not allow cRLSign: its CRL counts all the same (applying a
+        // CRL only refuses more, and the verdict must not depend on which certificate a client presents)
         let noCRLSign = try pki.make("int2", issuer: root,
                                      extensions: "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always")
         let leaf2 = try pki.make("leaf2", issuer: noCRLSign, profile: .client)
         try pki.revoke(leaf2, by: noCRLSign)
         let crl2 = try RevocationList(data: try pki.crl(of: noCRLSign), trustStore: ts, deferUnknownIssuer: true)
-        let v2 = ts.verify(chain: leaf2.pem + noCRLSign.pem, crls: [crl2])
-        XCTAssertTrue(v2.isAccepted, v2.refusal?.message ?? "")
-        XCTAssertTrue(v2.warnings.first?.message.contains("cRLSign") ?? false, "\(v2.warnings)")
+        assertRefused(ts.verify(chain: leaf2.pem + noCRLSign.pem, crls: [crl2]), "revoked", index: 0)
         // strict mode does not change what an unverifiable CRL means
         XCTAssertTrue(ts.verify(chain: leaf.pem + int.pem, crls: [forged], strict: true).isAccepted)
+    }
+
+    func testARevokedLeafCannotPickAPathOnWhichItsIntermediatesCRLDoesNotCount() throws {
+        // the intermediate's key certified twice: once with cRLSign, once (re-issued) without
+        let root = try pki.make("root")
+        let int = try pki.make("int", issuer: root)
+        let reissued = try pki.make("int-again", subject: "/CN=int", issuer: root,
+                                    extensions: "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always",
+                                    reuseKeyOf: int)
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        try pki.revoke(leaf, by: int)
+        let ts = try store(root)
+        let crl = try RevocationList(data: try pki.crl(of: int), trustStore: ts, deferUnknownIssuer: true)
+        for chain in [leaf.pem + reissued.pem, leaf.pem + int.pem + reissued.pem, leaf.pem + reissued.pem + int.pem] {
+            assertRefused(ts.verify(chain: chain, crls: [crl]), "revoked", index: 0)
+        }
+        XCTAssertEqual(crl.verifiedIssuers, 1, "one key, one verdict")
+    }
+
+    func testAnIntermediatesCRLIsDeferredWhenAConfiguredCASharesItsName() throws {
+        // another PKI (or a rolled-over key) has an anchor with the same name as the intermediate
+        let root = try pki.make("root")
+        let int = try pki.make("int", subject: "/CN=Issuing CA", issuer: root)
+        let namesake = try pki.make("namesake", subject: "/CN=Issuing CA")
+        let leaf = try pki.make("leaf", issuer: int, profile: .client)
+        try pki.revoke(leaf, by: int)
+        let ts = try store(root, namesake)
+        XCTAssertThrowsError(try RevocationList(data: try pki.crl(of: int), trustStore: ts)) {
+            XCTAssertEqual(($0 as? VouchError)?.code, "crl_bad_signature", "without deferral: refused, as before")
+        }
+        let crl = try RevocationList(data: try pki.crl(of: int), trustStore: ts, deferUnknownIssuer: true)
+        XCTAssertTrue(crl.isDeferred)
+        assertRefused(ts.verify(chain: leaf.pem + int.pem, crls: [crl]), "revoked", index: 0)
     }
 
     func testCRLWithoutStoreOrDeferralIsForInspectionOnly() throws {

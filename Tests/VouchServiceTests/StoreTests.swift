@@ -57,3 +57,48 @@ final class StoreTests: XCTestCase {
         XCTAssertTrue(onOther, "SQLite runs on the store's own queue")
     }
 }
+
+/// A committed change the service cannot load into its running configuration holds
+/// logins (503) until a reload succeeds; it never lets logins decide on the old one.
+final class ReloadFailureTests: XCTestCase {
+    func testLoginsWaitWhileTheConfigurationCannotBeReloaded() async throws {
+        let pki = try PKI()
+        let f = try await Fixture()
+        let root = try pki.make("root")
+        let leaf = try pki.make("leaf", issuer: root, profile: .client)
+        let id = try await f.vouch.createIdentity(name: "svc", role: nil, policies: nil, remote: nil)
+        var input = TLSCertAuthInput()
+        input.caCertificate = String(decoding: root.pem, as: UTF8.self)
+        _ = try await f.vouch.attachTLSCertAuth(identityId: id.id, input, remote: nil)
+        await assertNoThrowAsync(try await f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(leaf.pem), remote: "127.0.0.1"))
+
+        // a stored document this server cannot read (as a newer or damaged writer might leave)
+        func sql(_ statement: String) {
+            var db: OpaquePointer?
+            XCTAssertEqual(sqlite3_open(f.dir + "/vouch.db", &db), SQLITE_OK)
+            sqlite3_busy_timeout(db, 5000)
+            XCTAssertEqual(sqlite3_exec(db, statement, nil, nil, nil), SQLITE_OK, String(cString: sqlite3_errmsg(db)))
+            sqlite3_close(db)
+        }
+        sql(#"INSERT INTO cert_roles (name, doc) VALUES ('damaged', '{"name":1}')"#)
+        await assertThrowsAsync(try await f.vouch.updateIdentity(id.id, name: "svc2", role: nil, policies: nil, remote: nil)) { e in
+            XCTAssertEqual((e as? ServiceError)?.code, "configuration_unavailable", "\(e)")
+            XCTAssertEqual((e as? ServiceError)?.kind, .unavailable)
+        }
+        await assertThrowsAsync(try await f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(leaf.pem), remote: "127.0.0.1")) { e in
+            XCTAssertEqual((e as? ServiceError)?.code, "configuration_unavailable", "\(e)")
+        }
+        XCTAssertTrue(f.audit.contains(#""code":"configuration_unavailable""#), "the held login is audited")
+        XCTAssertTrue(f.audit.contains(#""action":"reload","outcome":"failed""#), f.audit)
+        // repaired: the retry (every second) reloads, and logins resume with the new configuration
+        sql("DELETE FROM cert_roles WHERE name = 'damaged'")
+        var resumed = false
+        for _ in 0..<50 where !resumed {
+            try await Task.sleep(for: .milliseconds(200))
+            resumed = (try? await f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(leaf.pem), remote: "127.0.0.1")) != nil
+        }
+        XCTAssertTrue(resumed, "logins resume once the configuration reloads")
+        let renamed = try await f.vouch.identity(id.id).name
+        XCTAssertEqual(renamed, "svc2", "the change that was saved is the one in force")
+    }
+}

@@ -182,9 +182,20 @@ final class TLSCertLoginTests: XCTestCase {
         let value5 = try f.vouch.crl("early").list.signatureChecked
         XCTAssertTrue(value5, "verified once its CA is configured")
         try await f.vouch.deleteCRL("early", remote: nil)
+        // one the configured CA of its name did not sign is kept unverified too (its issuer may be an
+        // intermediate that shares the name), and revokes nothing unless a login's path verifies it
         let impostor = try pki.make("imp", subject: "/CN=root")
-        await assertRefused(try await f.vouch.putCRL("forged", Array(try pki.crl(of: impostor)), remote: nil), code: "invalid_crl",
-                      kind: .badRequest)
+        let leaf = try pki.make("leaf", issuer: root, profile: .client)
+        try pki.revoke(leaf, by: impostor)
+        try await f.vouch.putCRL("forged", Array(try pki.crl(of: impostor)), remote: nil)
+        let forged = try f.vouch.crl("forged").list
+        XCTAssertTrue(forged.isDeferred && !forged.signatureChecked)
+        let id = try await f.vouch.createIdentity(name: "crl-check", role: nil, policies: nil, remote: nil)
+        var input = TLSCertAuthInput()
+        input.caCertificate = String(decoding: root.pem, as: UTF8.self)
+        _ = try await f.vouch.attachTLSCertAuth(identityId: id.id, input, remote: nil)
+        await assertNoThrowAsync(try await f.vouch.loginTLSCertAuth(identityId: id.id, chain: Array(leaf.pem), remote: "127.0.0.1"))
+        try await f.vouch.deleteCRL("forged", remote: nil)
         await assertRefused(try await f.vouch.putCRL("junk", Array("not a crl".utf8), remote: nil), code: "invalid_crl", kind: .badRequest)
         await assertRefused(try await f.vouch.putCRL("two", Array(try pki.crl(of: root) + (try pki.crl(of: root))), remote: nil),
                       code: "invalid_crl", kind: .badRequest)

@@ -156,6 +156,18 @@ final class TokenTests: XCTestCase {
             try fm.setAttributes([.posixPermissions: before], ofItemAtPath: path)
         }
         await assertNoThrowAsync(try await f.restarted())
+        // a file that belongs to someone else (the tests run as root: give it to nobody)
+        if geteuid() == 0 {
+            XCTAssertEqual(chown(f.dir + "/vouch.db", 65534, 65534), 0)
+            await assertThrowsAsync(try await f.restarted()) { e in
+                XCTAssertTrue("\(e)".contains("belongs to uid 65534, not to the user running vouch"), "\(e)")
+            }
+            XCTAssertEqual(chown(f.dir + "/vouch.db", 0, 0), 0)
+        }
+        // a data directory reached through a symbolic link is judged by what it points to
+        let link = f.dir + "-link"
+        try fm.createSymbolicLink(atPath: link, withDestinationPath: f.dir)
+        await assertNoThrowAsync(try await Vouch.open(dataDir: link, adminTokenFile: nil, audit: try AuditLog(path: nil)))
         let db = try Data(contentsOf: URL(fileURLWithPath: f.dir + "/vouch.db"))
         XCTAssertNil(db.range(of: Data(f.adminToken.utf8)), "the admin token is kept only as a hash")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)

@@ -72,11 +72,17 @@ final class ListMethodRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// Outbound user event: a response has been written to its end.
+struct ResponseComplete: Sendable {}
+
 /// Behind the HTTP parser: tells the handlers in front (the rewriter, the slow-request
-/// guard) when a request's head has been read and when the request has ended.
-final class RequestBoundaryWatcher: ChannelInboundHandler, RemovableChannelHandler {
+/// guard) when a request's head has been read, when the request has ended, and when a
+/// response has been written to its end.
+final class RequestBoundaryWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -86,5 +92,12 @@ final class RequestBoundaryWatcher: ChannelInboundHandler, RemovableChannelHandl
         case .end: context.triggerUserOutboundEvent(RequestBoundary(), promise: nil)
         default: break
         }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd: Bool
+        if case .end = unwrapOutboundIn(data) { isEnd = true } else { isEnd = false }
+        context.write(data, promise: promise)
+        if isEnd { context.triggerUserOutboundEvent(ResponseComplete(), promise: nil) }
     }
 }

@@ -36,6 +36,9 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var closing = false
     /// The request's first bytes, enough to tell a Vault path (/v1/...) by its request line.
     private var prefix: [UInt8] = []
+    /// Requests read to their end whose responses are not yet written (pipelining): a 408
+    /// written now would be taken for their answer, so the connection is closed without one.
+    private var pendingResponses = 0
 
     init(limits: Limits = Limits(), logger: Logger, onRefusal: @escaping @Sendable (String) -> Void) {
         self.limits = limits
@@ -91,6 +94,10 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         out.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         closing = true
         let channel = context.channel
+        if pendingResponses > 0 {
+            channel.close(promise: nil)
+            return
+        }
         context.writeAndFlush(NIOAny(out)).whenComplete { _ in
             channel.close(mode: .output, promise: nil)
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
@@ -104,6 +111,10 @@ final class SlowRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.succeed()
         case is RequestBoundary:
             end()
+            pendingResponses += 1
+            promise?.succeed()
+        case is ResponseComplete:
+            pendingResponses = max(0, pendingResponses - 1)
             promise?.succeed()
         default:
             context.triggerUserOutboundEvent(event, promise: promise)

@@ -1,23 +1,44 @@
 // TLSHandshakeWatcher.swift: a TLS handshake that fails (a client certificate without
 // digitalSignature, a protocol the server does not speak, a client that gives up) leaves
 // a trace: a log line with the reason, at most one a second with a count of those held
-// back, and a metric. A handshake not done within `timeout` closes the connection.
+// back, and a metric. A handshake not done within `timeout` closes the connection. A
+// connection that sends nothing at all (a load balancer's TCP check) is no failure: a
+// handler in front of TLS notes whether any byte arrived.
 import Logging
 import NIOCore
 import NIOSSL
 import NIOTLS
 import Synchronization
 
+/// Whether a connection has sent anything: set by `BytesSeen` in front of TLS, read by the
+/// watcher behind it (both on the connection's event loop).
+final class BytesSeenFlag: @unchecked Sendable {
+    var seen = false
+}
+
+final class BytesSeen: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let flag: BytesSeenFlag
+    init(_ flag: BytesSeenFlag) { self.flag = flag }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        flag.seen = true
+        context.fireChannelRead(data)
+    }
+}
+
 final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
+    private let bytes: BytesSeenFlag
     private let timeout: TimeAmount
     private let log: RateLimitedLog
     private let onFailure: @Sendable () -> Void
     private var deadline: Scheduled<Void>?
     private var done = false
 
-    init(timeout: TimeAmount = .seconds(10), log: RateLimitedLog, onFailure: @escaping @Sendable () -> Void) {
+    init(bytes: BytesSeenFlag, timeout: TimeAmount = .seconds(10), log: RateLimitedLog, onFailure: @escaping @Sendable () -> Void) {
+        self.bytes = bytes
         self.timeout = timeout
         self.log = log
         self.onFailure = onFailure
@@ -28,7 +49,8 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
         deadline = context.eventLoop.scheduleTask(in: timeout) {
             let (me, ctx) = bound.value
             guard !me.done else { return }
-            me.failed(ctx, "handshake not complete within \(me.timeout.nanoseconds / 1_000_000_000) s")
+            me.done = true  // what closing now raises is not another failure
+            if me.bytes.seen { me.failed(ctx, "handshake not complete within \(me.timeout.nanoseconds / 1_000_000_000) s") }
             ctx.close(promise: nil)
         }
     }
@@ -47,7 +69,7 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
         if !done {
             done = true
             deadline?.cancel()
-            failed(context, "\(error)")
+            if bytes.seen { failed(context, "\(error)") }
         }
         context.fireErrorCaught(error)
     }

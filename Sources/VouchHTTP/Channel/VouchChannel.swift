@@ -24,8 +24,10 @@ struct VouchChannel<Base: ServerChildChannel>: ServerChildChannel {
                     promise.succeed(.certificateVerified(VerificationMetadata(
                         presented.isEmpty ? nil : ValidatedCertificateChain(presented))))
                 }
+                let bytes = BytesSeenFlag()
+                try channel.pipeline.syncOperations.addHandler(BytesSeen(bytes))
                 try channel.pipeline.syncOperations.addHandler(tls)
-                try channel.pipeline.syncOperations.addHandler(TLSHandshakeWatcher(log: tlsLog) {
+                try channel.pipeline.syncOperations.addHandler(TLSHandshakeWatcher(bytes: bytes, log: tlsLog) {
                     metrics.increment("vouch_tls_handshake_failures_total", [])
                 })
             }

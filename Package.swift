@@ -20,6 +20,8 @@ let package = Package(
         // metrics through swift-metrics, exposed by swift-prometheus
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // key sets, discovery documents and Kubernetes' TokenReview over HTTPS
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Benchmarks only: the peer verifier measured next to ours.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
@@ -53,6 +55,9 @@ let package = Package(
             dependencies: [
                 "VouchCore", "CSQLite", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/VouchService"),
         // The HTTP front (Hummingbird): routes per API area, mTLS listener, proxy-header intake.

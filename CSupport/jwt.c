@@ -135,8 +135,10 @@ static int jwk_add(vouch_jwks *ks, json_t *jwk, size_t i, vouch_diag *d) {
                           "key %zu is a symmetric (\"oct\") key: Vouch verifies signatures with public keys only", i);
     json_t *use = json_object_get(jwk, "use");
     if (use && !json_is_string(use)) return vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: \"use\" is not a string", i);
-    if (use && strcmp(json_string_value(use), "enc") == 0) return 0; /* an encryption key: not ours */
-    if (use && strcmp(json_string_value(use), "sig") != 0)
+    /* an encryption key, or a SPIFFE bundle's X.509 authority: not for verifying JWTs */
+    if (use && (strcmp(json_string_value(use), "enc") == 0 || strcmp(json_string_value(use), "x509-svid") == 0)) return 0;
+    /* "sig", or a SPIFFE bundle's JWT authority ("jwt-svid") */
+    if (use && strcmp(json_string_value(use), "sig") != 0 && strcmp(json_string_value(use), "jwt-svid") != 0)
         return vouch_fail(d, VOUCH_E_JWK_INVALID, (int)i, "key %zu: unknown \"use\" %s", i, json_string_value(use));
     json_t *ops = json_object_get(jwk, "key_ops");
     if (ops) {

@@ -86,4 +86,5 @@ func httpBench(vouch: String, pkiDir: URL, rootPEM: String, leafPEM: String) {
         note: String(format: "wrk -t1 -c32 keep-alive, %ds; login p50 %.2f ms, p99 %.2f ms; /healthz p50 %.2f ms, p99 %.2f ms; "
                      + "each login verifies a P-256 chain, issues and stores a token", secs, login.p50ms, login.p99ms,
                      ceiling.p50ms, ceiling.p99ms))
+    httpJWTBench(base: base, admin: admin, dir: pkiDir, ceiling: ceiling, secs: secs)
 }

@@ -35,7 +35,8 @@ typedef struct vouch_jwks vouch_jwks;
 /* Builds a key set from a JWK Set ({"keys": [...]}) or a single JWK, plus (optional)
  * PEM public keys ("PUBLIC KEY" blocks: Vault's jwt_validation_pubkeys), which get no
  * kid and fit any algorithm of their type. RSA keys need 2048 bits or more; EC points
- * must be on their curve; keys with use "enc" are left out; "oct" keys, unknown key
+ * must be on their curve; keys with use "enc" (and a SPIFFE
+ * bundle's "x509-svid" authorities) are left out, "jwt-svid" keys verify; "oct" keys, unknown key
  * types and curves, and duplicate members refuse the whole set with the reason.
  * The caller frees *out with vouch_jwks_free. */
 int vouch_jwks_new(const uint8_t *json, size_t json_len, const uint8_t *pem, size_t pem_len, vouch_jwks **out,

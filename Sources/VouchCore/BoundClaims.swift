@@ -25,7 +25,7 @@ public struct BoundClaims: Sendable, Equatable {
     }
 
     /// A claim by name, or by JSON pointer (RFC 6901: /a/b, ~1 for "/", ~0 for "~").
-    static func lookup(_ v: JSONValue, _ path: String) -> JSONValue? {
+    public static func lookup(_ v: JSONValue, _ path: String) -> JSONValue? {
         guard path.hasPrefix("/") else { return v[path] }
         var cur = v
         for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
@@ -40,7 +40,7 @@ public struct BoundClaims: Sendable, Equatable {
     }
 
     /// The text forms a claim can be matched by: numbers as JSON writes them.
-    static func texts(_ v: JSONValue) -> [String]? {
+    public static func texts(_ v: JSONValue) -> [String]? {
         switch v {
         case .string(let s): return [s]
         case .int(let n): return [String(n)]

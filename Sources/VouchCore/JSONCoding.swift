@@ -337,6 +337,16 @@ private struct ValueEncoder: Encoder {
         mutating func encode(_ value: Int) throws { set(.int(Int64(value))) }
         mutating func encode(_ value: Int64) throws { set(.int(value)) }
         mutating func encode(_ value: Int32) throws { set(.int(Int64(value))) }
+        // every width is a leaf here: the generic encode below would hand it back to its own
+        // encode(to:), which comes straight back to this container
+        mutating func encode(_ value: Int16) throws { set(.int(Int64(value))) }
+        mutating func encode(_ value: Int8) throws { set(.int(Int64(value))) }
+        mutating func encode(_ value: UInt32) throws { set(.int(Int64(value))) }
+        mutating func encode(_ value: UInt16) throws { set(.int(Int64(value))) }
+        mutating func encode(_ value: UInt8) throws { set(.int(Int64(value))) }
+        mutating func encode(_ value: UInt) throws {
+            set(UInt64(value) <= UInt64(Int64.max) ? .int(Int64(value)) : .double(Double(value)))
+        }
         mutating func encode(_ value: UInt64) throws {
             set(value <= UInt64(Int64.max) ? .int(Int64(value)) : .double(Double(value)))
         }

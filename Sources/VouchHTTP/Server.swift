@@ -26,6 +26,9 @@ public enum VouchServer {
         table.addTokenRoutes(vouch: vouch, settings: settings)
         table.addVaultCertRoutes(vouch: vouch, settings: settings)
         table.addVaultTokenRoutes(vouch: vouch, settings: settings)
+        table.addJWTAuthRoutes(vouch: vouch, settings: settings)
+        table.addKubernetesAuthRoutes(vouch: vouch, settings: settings)
+        table.addVaultAuthMountRoutes(vouch: vouch, settings: settings)
         return table
     }
 

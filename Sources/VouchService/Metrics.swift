@@ -11,15 +11,17 @@ import Synchronization
 public final class Metrics: Sendable {
     /// Latency buckets, seconds.
     public static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    /// Login methods by the name metrics and audit lines give them (Vault mounts by type).
+    static let loginMethods = ["tls-cert-auth", "cert", "oidc-auth", "jwt-auth", "kubernetes-auth", "jwt", "kubernetes"]
     /// The series whose labels are known in advance.
     static let knownCounters: [(String, [(String, String)])] =
-        ["tls-cert-auth", "cert"].flatMap { m in ["allowed", "refused"].map { ("vouch_logins_total", [("method", m), ("outcome", $0)]) } }
+        loginMethods.flatMap { m in ["allowed", "refused"].map { ("vouch_logins_total", [("method", m), ("outcome", $0)]) } }
         + ["ok", "invalid_token", "token_expired", "token_revoked", "token_uses_exhausted", "ip_not_trusted"].map {
             ("vouch_token_uses_total", [("outcome", $0)])
         }
         + [("vouch_tls_handshake_failures_total", []), ("vouch_http_slow_requests_closed_total", []),
            ("vouch_http_client_aborts_total", [])]
-    static let knownTimers: [(String, [(String, String)])] = ["tls-cert-auth", "cert"].map {
+    static let knownTimers: [(String, [(String, String)])] = loginMethods.map {
         ("vouch_login_duration_seconds", [("method", $0)])
     }
 
@@ -28,7 +30,8 @@ public final class Metrics: Sendable {
     private let counters: [String: CoreMetrics.Counter]
     private let timers: [String: CoreMetrics.Timer]
     /// Series first seen while serving (HTTP routes by path and method).
-    private let later = Mutex<(counters: [String: CoreMetrics.Counter], timers: [String: CoreMetrics.Timer])>(([:], [:]))
+    private let later = Mutex<(counters: [String: CoreMetrics.Counter], timers: [String: CoreMetrics.Timer],
+                               gauges: [String: CoreMetrics.Gauge])>(([:], [:], [:]))
 
     public init() {
         var f = PrometheusMetricsFactory(registry: registry)
@@ -66,6 +69,18 @@ public final class Metrics: Sendable {
             return t
         }
         t.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Sets a gauge (the state of something: a key source up or down, its keys' age).
+    public func set(_ name: String, _ labels: [(String, String)], _ value: Double) {
+        let k = Self.key(name, labels)
+        let g = later.withLock { s in
+            if let g = s.gauges[k] { return g }
+            let g = Gauge(label: name, dimensions: labels, factory: factory)
+            s.gauges[k] = g
+            return g
+        }
+        g.record(value)
     }
 
     /// The exposition text (Prometheus text format 0.0.4).

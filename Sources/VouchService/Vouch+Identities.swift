@@ -62,6 +62,9 @@ extension Vouch {
 
     /// Auth methods attached to an identity (Infisical's authMethods).
     public func authMethods(of id: String) -> [String] {
-        current.tlsAuth[id] != nil ? ["tls-cert-auth"] : []
+        let c = current
+        return (c.tlsAuth[id] != nil ? ["tls-cert-auth"] : [])
+            + (c.identityKubernetes[id] != nil ? ["kubernetes-auth"] : [])
+            + [IdentityJWTAuth.Method.oidc, .jwt].map(\.rawValue).filter { c.identityJWT[$0 + "/" + id] != nil }
     }
 }

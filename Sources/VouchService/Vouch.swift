@@ -12,6 +12,13 @@ public final class Vouch: Sendable {
     public let audit: AuditLog
     public let metrics: Metrics
     let signer: TokenSigner
+    /// Seals secrets kept in configuration documents (a Kubernetes reviewer JWT).
+    let sealer: SealingKey
+    /// The one HTTP client (key sets, discovery, TokenReview) and the cached key sets.
+    let fetcher: HTTPFetcher
+    let keySources: KeySetSources
+    let reviewers: TokenReviewers
+    var snapshotContext: ConfigSnapshot.Context { .init(sources: keySources, reviewers: reviewers, sealer: sealer) }
     private let adminHash: [UInt8]
     private let snapshot: Mutex<ConfigSnapshot>
     /// Set when a committed change could not be loaded into the snapshot: logins wait
@@ -29,17 +36,27 @@ public final class Vouch: Sendable {
         public let adminToken: String?
     }
 
+    /// `keyRefetchInterval`: the least seconds between two fetches of a key source prompted
+    /// by logins (an unknown kid, a source that has not answered yet).
     public init(store: any Store, masterKey: SealingKey, audit: AuditLog, metrics: Metrics = Metrics(),
+                keyRefetchInterval: Int64 = 10,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws {
         self.store = store
         self.audit = audit
         self.metrics = metrics
         self.now = now
+        sealer = masterKey
+        let fetcher = HTTPFetcher()
+        self.fetcher = fetcher
+        keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
+        reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)
         let sealedSeed = try await store.setMetaIfAbsent(
             "token_signing_key", masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
         signer = try TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
         adminHash = try await store.meta("admin_token_sha256") ?? []
-        snapshot = Mutex(ConfigSnapshot(try await store.configuration()))
+        let first = ConfigSnapshot(try await store.configuration(),
+                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
+        snapshot = Mutex(first)
     }
 
     /// Opens (creating on first start) a data directory: `master.key` and `vouch.db`.
@@ -47,7 +64,7 @@ public final class Vouch: Sendable {
     /// given, else returned once in `FirstStart`. A data directory, master key or database
     /// that others may read is refused, naming the chmod that fixes it.
     public static func open(
-        dataDir: String, adminTokenFile: String?, audit: AuditLog, metrics: Metrics = Metrics(),
+        dataDir: String, adminTokenFile: String?, audit: AuditLog, metrics: Metrics = Metrics(), keyRefetchInterval: Int64 = 10,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) async throws -> (Vouch, FirstStart) {
         let fm = FileManager.default
@@ -83,7 +100,8 @@ public final class Vouch: Sendable {
             }
             _ = try await store.setMetaIfAbsent("admin_token_sha256", Secrets.sha256(Array(token.utf8)))
         }
-        let vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics, now: now)
+        let vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
+                                    keyRefetchInterval: keyRefetchInterval, now: now)
         for w in vouch.configWarnings { audit.record(.init(type: "config", action: "load", outcome: "warning", reason: w)) }
         return (vouch, FirstStart(adminToken: adminToken))
     }
@@ -150,8 +168,10 @@ public final class Vouch: Sendable {
     /// Rebuilds the snapshot from the store (under the change lock).
     private func reload() async throws {
         do {
-            let next = ConfigSnapshot(try await store.configuration())
+            let next = ConfigSnapshot(try await store.configuration(), context: snapshotContext)
             snapshot.withLock { $0 = next }
+            keySources.retain(next.sourcesInUse)
+            reviewers.retain(next.clustersInUse)
             stale.store(false, ordering: .releasing)
         } catch {
             let wasStale = stale.exchange(true, ordering: .acquiringAndReleasing)

@@ -63,6 +63,18 @@ final class JSONCodingTests: XCTestCase {
         XCTAssertEqual(try JSON.decode(Body.self, from: Array(JSON.encode(b).utf8)), b)
     }
 
+    /// Every integer width is written as a number (bytes of a sealed secret among them),
+    /// and read back.
+    func testEveryIntegerWidthRoundTrips() throws {
+        struct Widths: Codable, Equatable {
+            var bytes: [UInt8] = [0, 7, 255]
+            var i8: Int8 = -128, i16: Int16 = -300, u16: UInt16 = 65535, u32: UInt32 = 4_000_000_000, u: UInt = 42
+        }
+        XCTAssertEqual(JSON.encode(Widths()), #"{"bytes":[0,7,255],"i8":-128,"i16":-300,"u16":65535,"u32":4000000000,"u":42}"#)
+        XCTAssertEqual(try JSON.decode(Widths.self, from: Array(JSON.encode(Widths()).utf8)), Widths())
+        XCTAssertEqual(JSON.encode(UInt8(9)), "9")
+    }
+
     func testWhatIsWrittenFoundationReadsBack() throws {
         struct Mixed: Encodable {
             let b = "quote \" backslash \\ newline \n tab \t bell \u{7} ü 😀"

@@ -246,6 +246,17 @@ print(json.dumps({"jwks": {"keys": jwks}, "pyjwt": pyjwt, "joserfc": joserfc, "s
         let bound = try JWKS(json: Array(try JSONSerialization.data(withJSONObject: ["keys": [rsa]])))
         XCTAssertNoThrow(try bound.verify(m.pyjwt["RS256"]!, policy: policy))
         refused(bound, m.pyjwt["PS256"]!, "algorithm_not_allowed", mentions: "another alg")
+        // a SPIFFE bundle: "jwt-svid" keys verify, "x509-svid" authorities are left out, other uses refuse the set
+        var svid = try XCTUnwrap((jwks["keys"] as? [[String: Any]])?.first { $0["kid"] as? String == "p256" })
+        svid["use"] = "jwt-svid"
+        var x509 = try XCTUnwrap((jwks["keys"] as? [[String: Any]])?.first { $0["kid"] as? String == "rsa" })
+        x509["use"] = "x509-svid"
+        x509.removeValue(forKey: "kid")
+        let bundle = try JWKS(json: Array(try JSONSerialization.data(withJSONObject: ["keys": [svid, x509], "spiffe_sequence": 7])))
+        XCTAssertEqual(bundle.count, 1, "the X.509 authority is not a JWT key")
+        XCTAssertNoThrow(try bundle.verify(m.pyjwt["ES256"]!, policy: policy))
+        refused(bundle, m.pyjwt["RS256"]!, "unknown_key")
+        refusedSet(#"{"keys":[{"kty":"RSA","use":"wrap","n":"AQAB","e":"AQAB"}]}"#, "unknown \"use\"")
         // PEM keys have no kid and serve any token of their type
         let pemSet = try JWKS(json: [UInt8](), pem: Array(try Data(contentsOf: m.dir.appendingPathComponent("p384-pub.pem"))))
         XCTAssertNoThrow(try pemSet.verify(m.pyjwt["ES384"]!, policy: policy))

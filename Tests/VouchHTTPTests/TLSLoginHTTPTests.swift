@@ -72,7 +72,7 @@ final class TLSLoginHTTPTests: XCTestCase {
         let s = ServerProcess(extraArgs: ["--trusted-proxy", "127.0.0.1/32"])
         try s.start()
         defer { s.stop() }
-        let nginx = try Nginx(upstreamPort: s.port, cert: server.certPath, key: server.keyPath)
+        let nginx = try Nginx.proxy(upstreamPort: s.port, cert: server.certPath, key: server.keyPath)
         defer { nginx.stop() }
         let id = try identityWithTLSAuth(s, ["accessTokenTrustedIps": [["ipAddress": "127.0.0.0/8"]]])
         let leaf = try pki.make("leaf", subject: "/CN=api-workload", issuer: root, profile: .client)
@@ -163,61 +163,5 @@ final class TLSLoginHTTPTests: XCTestCase {
         let refused = try curl("POST", again.base + "/api/v1/auth/tls-cert-auth/login", json: ["identityId": id],
                                args: ["--cert", leaf.certPath, "--key", leaf.keyPath, "--cacert", root.certPath])
         XCTAssertEqual(refused.errorCode, "revoked", "the CRL is still there")
-    }
-}
-
-/// Debian's nginx, started by the test on a free loopback port: TLS with
-/// `ssl_verify_client optional_no_ca`, the escaped client certificate forwarded.
-final class Nginx {
-    let dir: String
-    let port = freePort()
-    let process = Process()
-
-    init(upstreamPort: Int, cert: String, key: String) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
-        let conf = """
-            daemon off;
-            worker_processes 1;
-            pid \(dir)/nginx.pid;
-            error_log \(dir)/logs/error.log warn;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path \(dir)/body;
-                proxy_temp_path \(dir)/proxy;
-                fastcgi_temp_path \(dir)/fastcgi;
-                uwsgi_temp_path \(dir)/uwsgi;
-                scgi_temp_path \(dir)/scgi;
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    ssl_certificate \(cert);
-                    ssl_certificate_key \(key);
-                    ssl_verify_client optional_no_ca;
-                    location / {
-                        proxy_pass http://127.0.0.1:\(upstreamPort);
-                        proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
-                        proxy_set_header X-Forwarded-For $remote_addr;
-                    }
-                }
-            }
-            """
-        try conf.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-p", dir, "-c", dir + "/nginx.conf"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while (try? curl("GET", "https://127.0.0.1:\(port)/healthz"))?.status != 200 {
-            guard Date() < deadline, process.isRunning else { throw NSError(domain: "nginx", code: 1, userInfo: [NSLocalizedDescriptionKey: errors]) }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-    }
-
-    var errors: String { (try? String(contentsOfFile: dir + "/logs/error.log", encoding: .utf8)) ?? "" }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
     }
 }

@@ -17,12 +17,12 @@ struct Fixture {
     let adminToken: String
     let auditPath: String
 
-    init() async throws {
+    init(keyRefetchInterval: Int64 = 10) async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-svc-\(UUID().uuidString)").path
         auditPath = dir + "-audit.log"
         let clock = self.clock
         let (v, first) = try await Vouch.open(dataDir: dir, adminTokenFile: nil, audit: try AuditLog(path: auditPath),
-                                        now: { clock.now })
+                                              keyRefetchInterval: keyRefetchInterval, now: { clock.now })
         vouch = v
         adminToken = first.adminToken!
     }

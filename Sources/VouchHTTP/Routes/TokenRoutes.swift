@@ -42,7 +42,7 @@ extension RouteTable {
             return json(IntrospectionBody(
                 subject: r.subject, authMethod: r.authMethod, policies: r.policies, metadata: r.metadata,
                 expiresIn: vouch.remaining(r), accessTokenMaxTTL: Int(r.maxExpiresAt - r.createdAt), numUses: r.uses,
-                accessTokenNumUsesLimit: r.usesLimit, identityId: r.authMethod == "tls-cert-auth" ? r.subject : nil))
+                accessTokenNumUsesLimit: r.usesLimit, identityId: Vouch.identityMethods.contains(r.authMethod) ? r.subject : nil))
         }
     }
 }

@@ -39,7 +39,7 @@ extension RouteTable {
                 accessor: r.accessor, creation_time: r.createdAt, creation_ttl: r.ttl, display_name: r.displayName,
                 expire_time: ISO8601DateFormatter.api.string(from: Date(timeIntervalSince1970: TimeInterval(r.expiresAt))),
                 meta: r.metadata, num_uses: r.usesLimit == 0 ? 0 : r.usesLimit - r.uses,
-                path: r.authMethod == "cert" ? "auth/cert/login" : "auth/tls-cert-auth/login", policies: r.policies,
+                path: "auth/\(r.authMethod)/login", policies: r.policies,
                 ttl: vouch.remaining(r))))
         }
         on(.post, "/v1/auth/token/renew-self") { request, context in

@@ -17,6 +17,18 @@ final class ConfigSnapshot: Sendable {
     struct CRL: Sendable {
         let list: RevocationList
     }
+    /// An identity's OIDC or JWT auth, with its key source.
+    struct IdentityJWT: Sendable {
+        let config: IdentityJWTAuth
+        let identity: Identity
+        let check: JWTCheck
+    }
+    /// A Vault jwt/oidc mount: its config (and key source) and roles.
+    struct VaultJWTMount: Sendable {
+        let config: VaultJWTConfig?
+        let source: KeySetSource?
+        let roles: [String: VaultJWTRole]
+    }
 
     let tlsAuth: [String: TLSAuth]   // by identity id
     let roles: [Role]                // by name, in order
@@ -24,10 +36,53 @@ final class ConfigSnapshot: Sendable {
     let crlList: [RevocationList]
     /// Every configured CA, for checking pushed CRLs' signatures.
     let allCAs: TrustStore?
+    /// An identity's Kubernetes auth, with its cluster.
+    struct IdentityKubernetes: Sendable {
+        let config: IdentityKubernetesAuth
+        let identity: Identity
+        let check: KubernetesCheck
+    }
+    /// A Vault kubernetes mount: its config (with the cluster's reviewer and keys) and roles.
+    struct VaultKubernetesMount: Sendable {
+        let config: VaultKubernetesConfig?
+        let reviewer: TokenReviewer?
+        let reviewerJWT: String?
+        let keys: KeySetSource?
+        let roles: [String: VaultKubernetesRole]
+
+        func check(_ role: VaultKubernetesRole) -> KubernetesCheck? {
+            guard let config, let reviewer else { return nil }
+            return KubernetesCheck(cluster: config.cluster, reviewerJWT: reviewerJWT, keys: keys, reviewer: reviewer, rules: role.rules)
+        }
+    }
+    /// What compiling a snapshot uses beyond the stored configuration.
+    struct Context: Sendable {
+        let sources: KeySetSources
+        let reviewers: TokenReviewers
+        let sealer: SealingKey
+    }
+
+    let identityKubernetes: [String: IdentityKubernetes]
+    let vaultKubernetes: [String: VaultKubernetesMount]
+    let clustersInUse: Set<KubernetesClusterConfig>
+    /// By "oidc-auth/ID" and "jwt-auth/ID".
+    let identityJWT: [String: IdentityJWT]
+    /// Vault auth mounts by path, the default ones included.
+    let mounts: [String: AuthMount]
+    let vaultJWT: [String: VaultJWTMount]
+    /// Every key source the configuration names (the others are dropped).
+    let sourcesInUse: Set<KeySourceConfig>
     /// What could not be loaded (a CRL that a configured CA with its issuer's name did not sign).
     let warnings: [String]
 
-    init(_ config: Configuration) {
+    /// The mounts that exist from the start (Vault's token store, and one per method).
+    static let defaultMounts: [AuthMount] = [("token", "token"), ("cert", "cert"), ("jwt", "jwt"), ("oidc", "oidc"),
+                                              ("kubernetes", "kubernetes")].map { path, type in
+        AuthMount(path: path, type: type, description: "", accessor: "auth_\(type)_vouch", uuid: "", builtin: true)
+    }
+
+    init(_ config: Configuration, context: Context? = nil) {
+        let sources = context?.sources
         let identities = config.identities, tlsAuths = config.tlsCertAuths, roles = config.certRoles, crls = config.crls
         var t: [String: TLSAuth] = [:]
         var warnings: [String] = []
@@ -61,6 +116,102 @@ final class ConfigSnapshot: Sendable {
                 warnings.append("CRL \(name): \(error)")
             }
         }
+        // documents: identities' OIDC / JWT auth, Vault mounts with their configs and roles
+        func docs<T: Decodable>(_ kind: String, _ type: T.Type) -> [(String, T)] {
+            (config.documents[kind] ?? []).compactMap { d in
+                do { return (d.key, try Document.decode(type, d.doc)) } catch {
+                    warnings.append("\(kind) \(d.key): \(error)")
+                    return nil
+                }
+            }
+        }
+        var used = Set<KeySourceConfig>()
+        func source(_ c: KeySourceConfig, _ what: String) -> KeySetSource? {
+            guard let sources else { return nil }
+            do {
+                let s = try sources.source(c)
+                used.insert(c)
+                return s
+            } catch {
+                warnings.append("\(what): \(error)")
+                return nil
+            }
+        }
+        var ij: [String: IdentityJWT] = [:]
+        for kind in [DocumentKind.identityOIDC, DocumentKind.identityJWT] {
+            for (id, c) in docs(kind, IdentityJWTAuth.self) {
+                guard let identity = byId[id], let s = source(c.source, "\(c.method.rawValue) of identity \(id)") else { continue }
+                ij[c.method.rawValue + "/" + id] = IdentityJWT(config: c, identity: identity, check: JWTCheck(source: s, rules: c.rules))
+            }
+        }
+        var clusters = Set<KubernetesClusterConfig>()
+        /// A cluster's reviewer, its unsealed reviewer JWT and its local key source.
+        func cluster(_ c: KubernetesClusterConfig, _ what: String) -> (TokenReviewer, String?, KeySetSource?)? {
+            guard let context else { return nil }
+            var jwt: String?
+            if !c.sealedReviewerJWT.isEmpty {
+                guard let bytes = try? context.sealer.open(c.sealedReviewerJWT, context: "kubernetes-reviewer-jwt") else {
+                    warnings.append("\(what): the reviewer JWT cannot be unsealed with this master key")
+                    return nil
+                }
+                jwt = String(decoding: bytes, as: UTF8.self)
+            }
+            var keys: KeySetSource?
+            if let k = c.keySource {
+                guard let s = source(k, what) else { return nil }
+                keys = s
+            }
+            clusters.insert(c)
+            return (context.reviewers.reviewer(c), jwt, keys)
+        }
+        var ik: [String: IdentityKubernetes] = [:]
+        for (id, c) in docs(DocumentKind.identityKubernetes, IdentityKubernetesAuth.self) {
+            guard let identity = byId[id], let (reviewer, jwt, keys) = cluster(c.cluster, "kubernetes-auth of identity \(id)") else { continue }
+            ik[id] = IdentityKubernetes(config: c, identity: identity,
+                                        check: KubernetesCheck(cluster: c.cluster, reviewerJWT: jwt, keys: keys, reviewer: reviewer, rules: c.rules))
+        }
+        var mounts = Dictionary(Self.defaultMounts.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        for (path, m) in docs(DocumentKind.mount, AuthMount.self) { mounts[path] = m }
+        // a mount's config and roles, decoded as its type's
+        func mountDocs(_ kind: String) -> [String: [(String, [UInt8])]] {
+            var out: [String: [(String, [UInt8])]] = [:]
+            for d in config.documents[kind] ?? [] {
+                let path = d.key.split(separator: "/", maxSplits: 1).first.map(String.init) ?? d.key
+                out[path, default: []].append((d.key, d.doc))
+            }
+            return out
+        }
+        let configDocs = mountDocs(DocumentKind.mountConfig), roleDocs = mountDocs(DocumentKind.mountRole)
+        func decoded<T: Decodable>(_ type: T.Type, _ d: (String, [UInt8])) -> T? {
+            do { return try Document.decode(type, d.1) } catch {
+                warnings.append("\(d.0): \(error)")
+                return nil
+            }
+        }
+        var vj: [String: VaultJWTMount] = [:], vk: [String: VaultKubernetesMount] = [:]
+        for m in mounts.values {
+            switch m.type {
+            case "jwt", "oidc":
+                let c = configDocs[m.path]?.first.flatMap { decoded(VaultJWTConfig.self, $0) }
+                let roles = (roleDocs[m.path] ?? []).compactMap { decoded(VaultJWTRole.self, $0) }
+                vj[m.path] = VaultJWTMount(config: c, source: c.flatMap { source($0.source, "auth/\(m.path)/config") },
+                                           roles: Dictionary(roles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
+            case "kubernetes":
+                let c = configDocs[m.path]?.first.flatMap { decoded(VaultKubernetesConfig.self, $0) }
+                let roles = (roleDocs[m.path] ?? []).compactMap { decoded(VaultKubernetesRole.self, $0) }
+                let compiled = c.flatMap { cluster($0.cluster, "auth/\(m.path)/config") }
+                vk[m.path] = VaultKubernetesMount(config: c, reviewer: compiled?.0, reviewerJWT: compiled?.1, keys: compiled?.2,
+                                                  roles: Dictionary(roles.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
+            default: break
+            }
+        }
+        identityKubernetes = ik
+        vaultKubernetes = vk
+        clustersInUse = clusters
+        identityJWT = ij
+        self.mounts = mounts
+        vaultJWT = vj
+        sourcesInUse = used
         tlsAuth = t
         self.roles = r
         self.crls = loaded

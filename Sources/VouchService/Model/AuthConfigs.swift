@@ -31,7 +31,7 @@ public struct CertRole: Codable, Sendable, Equatable {
 
 /// A setting added after documents were first stored: false where a document lacks it.
 @propertyWrapper
-public struct DefaultFalse: Codable, Sendable, Equatable {
+public struct DefaultFalse: Codable, Sendable, Hashable {
     public var wrappedValue: Bool
     public init(wrappedValue: Bool = false) { self.wrappedValue = wrappedValue }
     public init(from decoder: Decoder) throws { wrappedValue = try decoder.singleValueContainer().decode(Bool.self) }

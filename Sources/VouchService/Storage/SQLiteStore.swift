@@ -24,7 +24,10 @@ public final class SQLiteStore: Store {
             uses_limit INTEGER NOT NULL, revoked INTEGER NOT NULL, doc TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS tokens_subject ON tokens(subject, auth_method);
         CREATE INDEX IF NOT EXISTS tokens_max_expiry ON tokens(max_expires_at);
+        """,
         """
+        CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (kind, key));
+        """,
     ]
 
     public init(path: String) throws {
@@ -61,7 +64,12 @@ public final class SQLiteStore: Store {
                     identities: try c.query("SELECT doc FROM identities ORDER BY name").map { try Self.decode(Identity.self, $0[0]) },
                     tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { try Self.decode(TLSCertAuthConfig.self, $0[0]) },
                     certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { try Self.decode(CertRole.self, $0[0]) },
-                    crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) })
+                    crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) },
+                    documents: Dictionary(
+                        grouping: try c.query("SELECT kind, key, doc FROM documents ORDER BY kind, key").map {
+                            (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
+                        }, by: \.kind
+                    ).mapValues { $0.map { (key: $0.key, doc: $0.doc) } })
             }
         }
     }
@@ -104,6 +112,7 @@ public final class SQLiteStore: Store {
         try await db.run { c in
             try c.transaction {
                 try c.update("DELETE FROM tokens WHERE subject = ?", [.text(id)])
+                try c.update("DELETE FROM documents WHERE kind LIKE 'identity/%' AND key = ?", [.text(id)])
                 return try c.update("DELETE FROM identities WHERE id = ?", [.text(id)]) == 1
             }
         }
@@ -157,6 +166,43 @@ public final class SQLiteStore: Store {
 
     public func deleteCRL(_ name: String) async throws -> Bool {
         try await db.run { try $0.update("DELETE FROM crls WHERE name = ?", [.text(name)]) == 1 }
+    }
+
+    // MARK: documents
+
+    public func document(kind: String, key: String) async throws -> [UInt8]? {
+        try await db.run { try $0.query("SELECT doc FROM documents WHERE kind = ? AND key = ?", [.text(kind), .text(key)]).first?[0].blob }
+    }
+
+    public func documents(kind: String) async throws -> [(key: String, doc: [UInt8])] {
+        try await db.run {
+            try $0.query("SELECT key, doc FROM documents WHERE kind = ? ORDER BY key", [.text(kind)]).map { ($0[0].text ?? "", $0[1].blob ?? []) }
+        }
+    }
+
+    public func putDocument(kind: String, key: String, _ doc: [UInt8], insert: Bool) async throws -> Bool {
+        try await db.run {
+            try $0.update(
+                insert ? "INSERT OR IGNORE INTO documents (kind, key, doc) VALUES (?, ?, ?)"
+                    : "INSERT OR REPLACE INTO documents (kind, key, doc) VALUES (?, ?, ?)",
+                [.text(kind), .text(key), .blob(doc)]) == 1
+        }
+    }
+
+    public func deleteDocuments(kind: String, key: String, tokensOf: (subject: String?, authMethod: String)?) async throws -> Bool {
+        try await db.run { c in
+            try c.transaction {
+                if let t = tokensOf, let subject = t.subject {
+                    try c.update("UPDATE tokens SET revoked = 1 WHERE subject = ? AND auth_method = ?", [.text(subject), .text(t.authMethod)])
+                } else if let t = tokensOf {
+                    try c.update("UPDATE tokens SET revoked = 1 WHERE auth_method = ?", [.text(t.authMethod)])
+                }
+                // key, and key/... (a mount's roles), matched without LIKE's wildcards
+                return try c.update(
+                    "DELETE FROM documents WHERE kind = ?1 AND (key = ?2 OR substr(key, 1, length(?3)) = ?3)",
+                    [.text(kind), .text(key), .text(key + "/")]) > 0
+            }
+        }
     }
 
     // MARK: tokens

@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     public var tlsCertAuths: [TLSCertAuthConfig]
     public var certRoles: [CertRole]
     public var crls: [(name: String, data: [UInt8])]
+    /// The documents of the newer auth methods (Store.putDocument), by kind.
+    public var documents: [String: [(key: String, doc: [UInt8])]] = [:]
 }
 
 public protocol Store: Sendable {
@@ -45,6 +47,16 @@ public protocol Store: Sendable {
 
     func putCRL(name: String, data: [UInt8]) async throws
     func deleteCRL(_ name: String) async throws -> Bool
+
+    /// Configuration documents by kind and key (identities' OIDC, JWT and Kubernetes auth,
+    /// Vault auth mounts, their configs and roles): JSON the service encodes and decodes.
+    func document(kind: String, key: String) async throws -> [UInt8]?
+    func documents(kind: String) async throws -> [(key: String, doc: [UInt8])]
+    /// Inserts (when `insert`, false if one exists) or replaces a document.
+    func putDocument(kind: String, key: String, _ doc: [UInt8], insert: Bool) async throws -> Bool
+    /// Deletes the documents of `kind` whose key is `key` or starts with `key + "/"`,
+    /// and (when given) revokes the tokens of that auth method (and subject, when given), at once.
+    func deleteDocuments(kind: String, key: String, tokensOf: (subject: String?, authMethod: String)?) async throws -> Bool
 
     func insertToken(_ token: TokenRecord) async throws
     func token(id: String) async throws -> TokenRecord?

@@ -1,0 +1,149 @@
+// TokenReviewer.swift: Kubernetes' TokenReview API, as its reference gives it: POST
+// {host}/apis/authentication.k8s.io/v1/tokenreviews with the reviewer's bearer JWT,
+// `spec.token` and (when an audience is set) `spec.audiences`; 201 with `status`
+// (`authenticated`, `user.username` system:serviceaccount:NS:NAME, `user.uid`,
+// `audiences`, `error`); a `Status` object with 401/403 when the reviewer itself is
+// refused. Positive answers are remembered per token hash until the earlier of its expiry
+// and 60 seconds, so a workload's repeated logins cost the API server one review a minute.
+import Foundation
+import Synchronization
+import VouchCore
+
+/// A service account, as a token or TokenReview names it.
+public struct ServiceAccount: Sendable, Equatable {
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    public var secretName: String
+}
+
+final class TokenReviewer: Sendable {
+    let fetcher: HTTPFetcher
+    let host: String
+    let caPEM: String
+    let allowHTTP: Bool
+    let metrics: Metrics?
+    static let cacheSeconds: Int64 = 60
+    static let maxCached = 100_000
+    private let cache = Mutex<[[UInt8]: (account: ServiceAccount, until: Int64)]>([:])
+
+    init(fetcher: HTTPFetcher, host: String, caPEM: String, allowHTTP: Bool, metrics: Metrics?) {
+        self.fetcher = fetcher
+        self.host = host
+        self.caPEM = caPEM
+        self.allowHTTP = allowHTTP
+        self.metrics = metrics
+    }
+
+    private struct ReviewRequest: Encodable {
+        struct Spec: Encodable {
+            let token: String
+            let audiences: [String]?
+        }
+        let apiVersion = "authentication.k8s.io/v1"
+        let kind = "TokenReview"
+        let spec: Spec
+    }
+
+    /// Reviews `jwt` (whose hard expiry, when known, is `exp`) at `now`; `bearer` is the
+    /// reviewer's JWT. Throws a LoginRefusal naming what the API server said, or that it
+    /// could not be asked.
+    func review(_ jwt: String, audience: String, bearer: String, exp: Int64?, now: Int64) async throws(LoginRefusal) -> ServiceAccount {
+        let key = Secrets.sha256(Array((audience + "\u{0}" + jwt).utf8))
+        if let hit = cache.withLock({ c -> ServiceAccount? in
+            guard let e = c[key] else { return nil }
+            if e.until > now { return e.account }
+            c[key] = nil
+            return nil
+        }) {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "cached")])
+            return hit
+        }
+        let url = (host.hasSuffix("/") ? String(host.dropLast()) : host) + "/apis/authentication.k8s.io/v1/tokenreviews"
+        let body = Array(JSON.encode(ReviewRequest(spec: .init(token: jwt, audiences: audience.isEmpty ? nil : [audience]))).utf8)
+        let answer: Fetched
+        do {
+            answer = try await fetcher.fetch(url, method: .POST, caPEM: caPEM, allowHTTP: allowHTTP, bearer: bearer, jsonBody: body)
+        } catch {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
+            throw LoginRefusal("kubernetes_unavailable", "TokenReview could not be asked: \(error)", .unavailable)
+        }
+        let json = try? JSONValue.parse(answer.body)
+        func statusMessage() -> String {
+            if case .string(let m)? = json?["message"] { return String(m.prefix(300)) }
+            return "(no Status message)"
+        }
+        switch answer.status {
+        case 200, 201: break
+        case 401, 403:
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "reviewer_refused")])
+            throw LoginRefusal("tokenreview_unauthorized",
+                               "the API server refused the reviewer's credentials (\(answer.status)): \(statusMessage())", .unauthorized)
+        default:
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
+            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(answer.status): \(statusMessage())", .unavailable)
+        }
+        guard let json, case .object? = json["status"] else {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
+            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(answer.status) without a status object", .unavailable)
+        }
+        let status = json["status"]!
+        if case .string(let e)? = status["error"], !e.isEmpty {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "refused")])
+            throw LoginRefusal("tokenreview_refused", "TokenReview: \(e.prefix(300))")
+        }
+        guard case .bool(true)? = status["authenticated"] else {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "refused")])
+            throw LoginRefusal("tokenreview_refused", "TokenReview: the token is not authenticated")
+        }
+        guard case .string(let username)? = status["user"]?["username"] else {
+            throw LoginRefusal("tokenreview_refused", "TokenReview named no user")
+        }
+        let parts = username.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "system", parts[1] == "serviceaccount", !parts[2].isEmpty, !parts[3].isEmpty else {
+            throw LoginRefusal("tokenreview_refused", "TokenReview's user \(username.prefix(200)) is not a service account")
+        }
+        if !audience.isEmpty {
+            var auds: [String] = []
+            if case .array(let a)? = status["audiences"] { auds = a.compactMap { if case .string(let s) = $0 { s } else { nil } } }
+            guard auds.contains(audience) else {
+                throw LoginRefusal("wrong_audience", "TokenReview: valid for audiences \(auds), not \(audience)")
+            }
+        }
+        var uid = ""
+        if case .string(let u)? = status["user"]?["uid"] { uid = u }
+        let account = ServiceAccount(namespace: String(parts[2]), name: String(parts[3]), uid: uid, secretName: "")
+        metrics?.increment("vouch_tokenreview_total", [("outcome", "authenticated")])
+        let until = min(exp ?? (now + Self.cacheSeconds), now + Self.cacheSeconds)
+        cache.withLock { c in
+            if c.count >= Self.maxCached { c = c.filter { $0.value.until > now } }
+            if c.count < Self.maxCached { c[key] = (account, until) }
+        }
+        return account
+    }
+}
+
+/// The clusters in use, by configuration (their review caches survive snapshot rebuilds).
+final class TokenReviewers: Sendable {
+    let fetcher: HTTPFetcher
+    let metrics: Metrics
+    private let reviewers = Mutex<[KubernetesClusterConfig: TokenReviewer]>([:])
+
+    init(fetcher: HTTPFetcher, metrics: Metrics) {
+        self.fetcher = fetcher
+        self.metrics = metrics
+    }
+
+    func reviewer(_ c: KubernetesClusterConfig) -> TokenReviewer {
+        reviewers.withLock { d in
+            if let r = d[c] { return r }
+            let r = TokenReviewer(fetcher: fetcher, host: c.host, caPEM: c.caPEM, allowHTTP: c.allowHTTP, metrics: metrics)
+            d[c] = r
+            return r
+        }
+    }
+
+    func retain(_ used: Set<KubernetesClusterConfig>) {
+        reviewers.withLock { d in d = d.filter { used.contains($0.key) } }
+    }
+}

@@ -46,7 +46,7 @@ public final class Vouch: Sendable {
         self.metrics = metrics
         self.now = now
         sealer = masterKey
-        let fetcher = HTTPFetcher()
+        let fetcher = HTTPFetcher.shared
         self.fetcher = fetcher
         keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
         reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)

@@ -199,6 +199,16 @@ final class JWTLoginTests: XCTestCase {
         }
     }
 
+    /// How long a key set is kept: Cache-Control's max-age, bounded to 1 minute .. 24 hours.
+    func testMaxAgeIsBounded() {
+        XCTAssertEqual(KeySetSource.maxAge("public, max-age=3600"), 3600)
+        XCTAssertEqual(KeySetSource.maxAge("max-age=5"), 60)
+        XCTAssertEqual(KeySetSource.maxAge("max-age=99999999"), 86_400)
+        XCTAssertEqual(KeySetSource.maxAge("no-cache"), 300)
+        XCTAssertEqual(KeySetSource.maxAge("max-age=soon"), 300)
+        XCTAssertEqual(KeySetSource.maxAge(nil), 300)
+    }
+
     func testProviderThatNeverFinishesTimesOut() async throws {
         let f = try await Fixture(keyRefetchInterval: 1)
         let id = try await f.vouch.createIdentity(name: "slow", role: nil, policies: nil, remote: nil).id

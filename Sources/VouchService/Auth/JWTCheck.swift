@@ -6,10 +6,10 @@ import Foundation
 import VouchCore
 
 /// Why a login was refused: a stable code, the HTTP kind, and the precise reason (audit only).
-struct LoginRefusal: Error, Sendable {
-    let code: String
-    let detail: String
-    let kind: ServiceError.Kind
+public struct LoginRefusal: Error, Sendable {
+    public let code: String
+    public let detail: String
+    public let kind: ServiceError.Kind
 
     init(_ code: String, _ detail: String, _ kind: ServiceError.Kind = .unauthorized) {
         self.code = code

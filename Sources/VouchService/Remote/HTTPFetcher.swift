@@ -26,6 +26,10 @@ public struct Fetched: Sendable {
 }
 
 public final class HTTPFetcher: Sendable {
+    /// The process's one client (as HTTPClient.shared, never shut down: services come and
+    /// go in tests, and a client shut down from an event loop thread would trap).
+    public static let shared = HTTPFetcher()
+
     let client: HTTPClient
     public let maxBytes: Int
     public let timeout: Duration
@@ -39,8 +43,6 @@ public final class HTTPFetcher: Sendable {
         self.maxBytes = maxBytes
         self.timeout = timeout
     }
-
-    deinit { try? client.syncShutdown() }
 
     /// Whether `host` is a loopback address (where plain HTTP may be used without saying so).
     static func isLoopback(_ host: String) -> Bool {

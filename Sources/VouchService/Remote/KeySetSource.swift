@@ -190,7 +190,7 @@ public final class KeySetSource: Sendable {
     }
 
     /// Cache-Control's max-age, bounded; the default when absent or unreadable.
-    static func maxAge(_ header: String?) -> Int64 {
+    public static func maxAge(_ header: String?) -> Int64 {
         guard let header else { return defaultMaxAge }
         for part in header.split(separator: ",") {
             let p = part.trimmingCharacters(in: .whitespaces).lowercased()

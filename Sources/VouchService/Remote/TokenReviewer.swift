@@ -17,7 +17,7 @@ public struct ServiceAccount: Sendable, Equatable {
     public var secretName: String
 }
 
-final class TokenReviewer: Sendable {
+public final class TokenReviewer: Sendable {
     let fetcher: HTTPFetcher
     let host: String
     let caPEM: String
@@ -68,32 +68,47 @@ final class TokenReviewer: Sendable {
             metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
             throw LoginRefusal("kubernetes_unavailable", "TokenReview could not be asked: \(error)", .unavailable)
         }
-        let json = try? JSONValue.parse(answer.body)
+        let account: ServiceAccount
+        do {
+            account = try Self.interpret(status: answer.status, body: answer.body, audience: audience)
+        } catch {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", error.code == "tokenreview_unauthorized" ? "reviewer_refused"
+                : error.kind == .unavailable ? "unavailable" : "refused")])
+            throw error
+        }
+        metrics?.increment("vouch_tokenreview_total", [("outcome", "authenticated")])
+        let until = min(exp ?? (now + Self.cacheSeconds), now + Self.cacheSeconds)
+        cache.withLock { c in
+            if c.count >= Self.maxCached { c = c.filter { $0.value.until > now } }
+            if c.count < Self.maxCached { c[key] = (account, until) }
+        }
+        return account
+    }
+
+    /// What an API server's answer to a TokenReview says: the service account it
+    /// authenticated, or why not (a refusal, or the API server unable to answer).
+    public static func interpret(status code: Int, body: [UInt8], audience: String) throws(LoginRefusal) -> ServiceAccount {
+        let json = try? JSONValue.parse(body)
         func statusMessage() -> String {
             if case .string(let m)? = json?["message"] { return String(m.prefix(300)) }
             return "(no Status message)"
         }
-        switch answer.status {
+        switch code {
         case 200, 201: break
         case 401, 403:
-            metrics?.increment("vouch_tokenreview_total", [("outcome", "reviewer_refused")])
             throw LoginRefusal("tokenreview_unauthorized",
-                               "the API server refused the reviewer's credentials (\(answer.status)): \(statusMessage())", .unauthorized)
+                               "the API server refused the reviewer's credentials (\(code)): \(statusMessage())", .unauthorized)
         default:
-            metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
-            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(answer.status): \(statusMessage())", .unavailable)
+            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(code): \(statusMessage())", .unavailable)
         }
         guard let json, case .object? = json["status"] else {
-            metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
-            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(answer.status) without a status object", .unavailable)
+            throw LoginRefusal("kubernetes_unavailable", "TokenReview answered \(code) without a status object", .unavailable)
         }
         let status = json["status"]!
         if case .string(let e)? = status["error"], !e.isEmpty {
-            metrics?.increment("vouch_tokenreview_total", [("outcome", "refused")])
             throw LoginRefusal("tokenreview_refused", "TokenReview: \(e.prefix(300))")
         }
         guard case .bool(true)? = status["authenticated"] else {
-            metrics?.increment("vouch_tokenreview_total", [("outcome", "refused")])
             throw LoginRefusal("tokenreview_refused", "TokenReview: the token is not authenticated")
         }
         guard case .string(let username)? = status["user"]?["username"] else {
@@ -112,14 +127,7 @@ final class TokenReviewer: Sendable {
         }
         var uid = ""
         if case .string(let u)? = status["user"]?["uid"] { uid = u }
-        let account = ServiceAccount(namespace: String(parts[2]), name: String(parts[3]), uid: uid, secretName: "")
-        metrics?.increment("vouch_tokenreview_total", [("outcome", "authenticated")])
-        let until = min(exp ?? (now + Self.cacheSeconds), now + Self.cacheSeconds)
-        cache.withLock { c in
-            if c.count >= Self.maxCached { c = c.filter { $0.value.until > now } }
-            if c.count < Self.maxCached { c[key] = (account, until) }
-        }
-        return account
+        return ServiceAccount(namespace: String(parts[2]), name: String(parts[3]), uid: uid, secretName: "")
     }
 }
 

@@ -5,12 +5,17 @@
 # calls invalid refused (the document is never stricter than the server); it exits non-zero
 # otherwise.
 #
-# First it seeds, with curl and the openssl CLI, what operations on real objects need: three
-# identities with TLS certificate auth (a throwaway CA), a cert role and a CRL, and, when the
-# server believes 127.0.0.1's client-certificate header (--trusted-proxy 127.0.0.1/32), access
-# tokens from real logins. Schemathesis then draws identity ids, role and CRL names, the
+# First it seeds, with curl, the openssl CLI and PyJWT, what operations on real objects need:
+# three identities with TLS certificate auth (a throwaway CA), JWT, OIDC and Kubernetes auth
+# (throwaway keys; Kubernetes in local review mode for the login identity), a cert role and a
+# CRL, jwt and kubernetes mounts (the default ones and one enabled through sys/auth each) with
+# a config and a role, a JWT and a service-account token that log in, and, when the server
+# believes 127.0.0.1's client-certificate header (--trusted-proxy 127.0.0.1/32), access tokens
+# from real logins. Schemathesis then draws identity ids, role, CRL and mount names, the
 # certificate header and tokens from those seeds part of the time (random values otherwise),
 # sends the admin token where the document asks for it, and follows the document's links.
+# JWT, OIDC and Kubernetes logins may answer 503 (a documented answer: an issuer's keys or the
+# Kubernetes API cannot be reached, as with the unreachable ones seeded and fuzzed here).
 #
 # Bounded: the run stops after ST_MAX_TIME seconds (default 120; fuzzing and stateful tests
 # repeat, ST_MAX_EXAMPLES test cases per operation at a time (default 25), until then).
@@ -93,6 +98,49 @@ ID_A=${ids[0]} ID_B=${ids[1]} ID_C=${ids[2]}
 admin PUT /v1/auth/cert/certs/st-role "$(json '{"certificate": open("ca.pem").read()}')"
 admin PUT /v1/auth/cert/crls/st-crl "$(json '{"crl": open("ca.crl").read()}')"
 
+# JWT and OIDC auth on identities a, b and c, and Vault jwt mounts (jwt/ and st-jwt/) with a
+# config and roles (st-del for the deletes), keys from a throwaway EC key; a token for the logins (ES256, aud st)
+q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out jwt.key
+q openssl pkey -in jwt.key -pubout -out jwt.pub
+for id in "$ID_A" "$ID_B" "$ID_C"; do
+  admin POST "/api/v1/auth/jwt-auth/identities/$id" \
+    "$(json '{"configurationType": "static", "publicKeys": [open("jwt.pub").read()], "boundAudiences": "st"}')" >/dev/null
+  admin POST "/api/v1/auth/oidc-auth/identities/$id" '{"oidcDiscoveryUrl": "https://127.0.0.1:9"}' >/dev/null
+done
+admin PUT /v1/sys/auth/st-jwt '{"type": "jwt"}'
+for m in jwt st-jwt; do
+  admin PUT "/v1/auth/$m/config" "$(json '{"jwt_validation_pubkeys": [open("jwt.pub").read()], "default_role": "st-role"}')"
+  for r in st-role st-del; do
+    admin PUT "/v1/auth/$m/role/$r" '{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "st"}'
+  done
+done
+JWT=$(python3 -c 'import jwt, time; t = int(time.time())
+print(jwt.encode({"sub": "st", "aud": "st", "iat": t, "exp": t + 3600}, open("jwt.key").read(), algorithm="ES256"))')
+
+# Kubernetes auth on identities a and b (mode api, an API server that cannot be reached: logins
+# answer 503) and c (mode local with a throwaway RSA key: the service-account token below logs
+# in), and Vault kubernetes mounts (kubernetes/ and st-k8s/) in mode local with roles
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k8s.key
+q openssl pkey -in k8s.key -pubout -out k8s.pub
+for id in "$ID_A" "$ID_B"; do
+  admin POST "/api/v1/auth/kubernetes-auth/identities/$id" \
+    '{"kubernetesHost": "https://127.0.0.1:9", "allowedNamespaces": "prod", "allowedNames": "api"}' >/dev/null
+done
+admin POST "/api/v1/auth/kubernetes-auth/identities/$ID_C" "$(json '{"kubernetesHost": "https://127.0.0.1:9",
+  "tokenReviewMode": "local", "pemKeys": [open("k8s.pub").read()], "issuer": "https://kubernetes.default.svc.cluster.local",
+  "allowedNamespaces": "prod", "allowedNames": "api"}')" >/dev/null
+admin PUT /v1/sys/auth/st-k8s '{"type": "kubernetes"}'
+for m in kubernetes st-k8s; do
+  admin PUT "/v1/auth/$m/config" "$(json '{"kubernetes_host": "https://127.0.0.1:9", "token_review_mode": "local",
+    "pem_keys": [open("k8s.pub").read()], "issuer": "https://kubernetes.default.svc.cluster.local"}')"
+  for r in st-role st-del; do
+    admin PUT "/v1/auth/$m/role/$r" '{"bound_service_account_names": "api", "bound_service_account_namespaces": "prod"}'
+  done
+done
+K8S_JWT=$(python3 -c 'import jwt, time; t = int(time.time()); k = "https://kubernetes.default.svc.cluster.local"
+print(jwt.encode({"iss": k, "sub": "system:serviceaccount:prod:api", "aud": [k], "exp": t + 3600,
+  "kubernetes.io": {"namespace": "prod", "serviceaccount": {"name": "api", "uid": "u1"}}}, open("k8s.key").read(), algorithm="RS256"))')
+
 # tokens of identity c; none when the server does not trust this proxy
 login() {
   curl -sS --max-time 30 -X POST -H "X-SSL-Client-Cert: $CLIENT_CERT_HEADER" -H 'Content-Type: application/json' \
@@ -102,9 +150,9 @@ login() {
 TOKEN_USE=$(login)
 if [ -n "$TOKEN_USE" ]; then
   TOKEN_RENEW_SELF=$(login) TOKEN_REVOKE_SELF=$(login) TOKEN_RENEW=$(login) TOKEN_REVOKE=$(login)
-  echo "seeded 3 identities, cert role st-role, CRL st-crl, 5 access tokens"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt and kubernetes mounts, 5 access tokens"
 else
-  echo "seeded 3 identities, cert role st-role, CRL st-crl (no access tokens: 127.0.0.1 is not a trusted proxy)"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt and kubernetes mounts (no access tokens: 127.0.0.1 is not a trusted proxy)"
 fi
 
 # --- configuration ---------------------------------------------------------------------------
@@ -151,8 +199,16 @@ values = ["$ID_A", "$ID_B"]
 values = ["$ID_C"]
 [dictionaries.roles]
 values = ["st-role", "ST-Role"]
+[dictionaries.mount_roles_deleted]
+values = ["st-del"]
 [dictionaries.crls]
 values = ["st-crl"]
+[dictionaries.mounts]
+values = ["jwt", "st-jwt", "kubernetes", "st-k8s"]
+[dictionaries.sys_paths]
+values = ["jwt", "st-jwt", "kubernetes", "st-k8s", "cert"]
+[dictionaries.jwts]
+values = ["$JWT", "$K8S_JWT"]
 [dictionaries.certs]
 values = ["$CLIENT_CERT_HEADER"]
 
@@ -161,7 +217,9 @@ identityId = { dictionary = "identities", probability = 0.6 }
 
 # deletes and detaches only ever hit identity b
 [[operations]]
-include-name = ["DELETE /api/v1/identities/{identityId}", "DELETE /api/v1/auth/tls-cert-auth/identities/{identityId}"]
+include-name = ["DELETE /api/v1/identities/{identityId}", "DELETE /api/v1/auth/tls-cert-auth/identities/{identityId}",
+  "DELETE /api/v1/auth/oidc-auth/identities/{identityId}", "DELETE /api/v1/auth/jwt-auth/identities/{identityId}",
+  "DELETE /api/v1/auth/kubernetes-auth/identities/{identityId}"]
 parameters = { identityId = "$ID_B" }
 
 [[operations]]
@@ -175,6 +233,34 @@ parameters = { name = { dictionary = "crls", probability = 0.5 } }
 [[operations]]
 include-path = "/v1/auth/cert/login"
 parameters = { "X-SSL-Client-Cert" = { dictionary = "certs", probability = 0.5 } }
+
+# the mounts' role deletes only hit st-del (the logins use st-role)
+[[operations]]
+include-name = "DELETE /v1/auth/{mount}/role/{name}"
+parameters = { mount = { dictionary = "mounts", probability = 0.6 }, name = { dictionary = "mount_roles_deleted", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/v1/auth/[{]mount[}]/(config|role)"
+parameters = { mount = { dictionary = "mounts", probability = 0.6 }, name = { dictionary = "roles", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/v1/auth/[{]mount[}]/login"
+parameters = { mount = { dictionary = "mounts", probability = 0.6 }, "body.role" = { dictionary = "roles", probability = 0.5 }, "body.jwt" = { dictionary = "jwts", probability = 0.5 } }
+
+[[operations]]
+include-name = ["GET /v1/sys/auth/{path}"]
+parameters = { path = { dictionary = "sys_paths", probability = 0.6 } }
+
+[[operations]]
+include-path-regex = "^/api/v1/auth/(oidc|jwt|kubernetes)-auth/login"
+parameters = { "body.identityId" = { dictionary = "login_identity", probability = 0.5 }, "body.jwt" = { dictionary = "jwts", probability = 0.5 } }
+
+# logins answer 503 by design while an issuer's keys (key_source_unavailable) or the Kubernetes
+# API (kubernetes_unavailable) cannot be reached (the fuzzer configures unreachable ones itself)
+[[operations]]
+include-name = ["POST /api/v1/auth/oidc-auth/login", "POST /api/v1/auth/jwt-auth/login", "POST /api/v1/auth/kubernetes-auth/login",
+  "POST /v1/auth/{mount}/login", "PUT /v1/auth/{mount}/login"]
+checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
 
 [[operations]]
 include-name = "POST /api/v1/auth/tls-cert-auth/login"

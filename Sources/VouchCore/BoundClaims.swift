@@ -6,10 +6,12 @@
 public struct BoundClaims: Sendable, Equatable {
     public var claims: [String: [String]]
     public var glob: Bool
+    public var style: Glob.Style
 
-    public init(_ claims: [String: [String]], glob: Bool = true) {
+    public init(_ claims: [String: [String]], glob: Bool = true, style: Glob.Style = .anything) {
         self.claims = claims
         self.glob = glob
+        self.style = style
     }
 
     /// nil when every bound claim matches, else which one does not (for the audit log).
@@ -18,7 +20,7 @@ public struct BoundClaims: Sendable, Equatable {
             guard let value = Self.lookup(token, path) else { return "claim \(path) is missing" }
             guard let texts = Self.texts(value) else { return "claim \(path) is not a string, number, boolean or array of those" }
             let matches: (String) -> Bool = glob
-                ? { t in allowed.contains { Glob($0).matches(t) } } : { t in allowed.contains(t) }
+                ? { t in allowed.contains { Glob($0, style: style).matches(t) } } : { t in allowed.contains(t) }
             if !texts.contains(where: matches) { return "claim \(path) does not match the bound values" }
         }
         return nil

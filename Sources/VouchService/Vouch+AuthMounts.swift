@@ -56,9 +56,12 @@ extension Vouch {
         let m = AuthMount(path: p, type: type, description: description,
                           accessor: "auth_\(type)_" + Secrets.random(count: 4).map { String(format: "%02x", $0) }.joined(), uuid: UUID().uuidString.lowercased(),
                           builtin: false)
-        guard current.mounts[p] == nil else { throw ServiceError.badRequest("path_in_use", "path is already in use at \(p)/") }
         let inserted = try await change {
-            try await self.store.putDocument(kind: DocumentKind.mount, key: p, Document.encode(m), insert: true)
+            guard self.current.mounts[p] == nil else { return false }
+            // nothing of an earlier mount at this path comes back with the new one
+            _ = try await self.store.deleteDocuments(kind: DocumentKind.mountRole, key: p, tokensOf: nil)
+            _ = try await self.store.deleteDocuments(kind: DocumentKind.mountConfig, key: p, tokensOf: nil)
+            return try await self.store.putDocument(kind: DocumentKind.mount, key: p, Document.encode(m), insert: true)
         }
         guard inserted else { throw ServiceError.badRequest("path_in_use", "path is already in use at \(p)/") }
         adminEvent("enable-auth", subject: p, remote: remote)

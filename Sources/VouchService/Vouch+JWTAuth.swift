@@ -69,6 +69,7 @@ extension Vouch {
         var rules = ClaimRules()
         rules.globSubjectAndAudience = true
         rules.globClaims = true
+        rules.userClaim = ""  // Infisical asks nothing of sub unless a bound subject says so
         rules.expirationLeeway = 0
         rules.notBeforeLeeway = 0
         var config = IdentityJWTAuth(
@@ -95,7 +96,11 @@ extension Vouch {
         config.updatedAt = Date(timeIntervalSince1970: TimeInterval(now()))
         let updated = config
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.identity(method), key: identityId, Document.encode(updated), insert: false)
+            // still attached, under the change lock: an update never re-attaches what a revoke removed
+            guard try await self.store.document(kind: DocumentKind.identity(method), key: identityId) != nil else {
+                throw ServiceError.notFound("auth_method_not_found", "\(method.rawValue) is not attached to identity \(identityId)")
+            }
+            return try await self.store.putDocument(kind: DocumentKind.identity(method), key: identityId, Document.encode(updated), insert: false)
         }
         adminEvent("update-\(method.rawValue)", subject: identityId, remote: remote)
         return config
@@ -130,6 +135,7 @@ extension Vouch {
         case .oidc:
             if let v = input.discoveryURL { config.source.url = try Self.checkedURL(v, field: "oidcDiscoveryUrl", allowHTTP: config.source.allowHTTP) }
             guard !config.source.url.isEmpty else { throw ServiceError.badRequest("missing_field", "oidcDiscoveryUrl is required") }
+            _ = try Self.checkedURL(config.source.url, field: "oidcDiscoveryUrl", allowHTTP: config.source.allowHTTP)
         case .jwt:
             if let t = input.configurationType {
                 switch t {
@@ -143,6 +149,7 @@ extension Vouch {
             if config.source.kind == .jwks, config.source.url.isEmpty {
                 throw ServiceError.badRequest("missing_field", "jwksUrl is required when configurationType is jwks")
             }
+            if config.source.kind == .jwks { _ = try Self.checkedURL(config.source.url, field: "jwksUrl", allowHTTP: config.source.allowHTTP) }
             if config.source.kind == .pem, config.source.publicKeys.isEmpty {
                 throw ServiceError.badRequest("missing_field", "publicKeys is required when configurationType is static")
             }

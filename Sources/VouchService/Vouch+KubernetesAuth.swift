@@ -59,6 +59,10 @@ extension Vouch {
             c.reviewMode = m
         }
         if c.reviewMode == .api, c.host.isEmpty { throw ServiceError.badRequest("missing_field", "\(fields.host) is required") }
+        if !c.host.isEmpty { _ = try Self.checkedURL(c.host, field: fields.host, allowHTTP: c.allowHTTP) }
+        if c.reviewMode == .local, c.issuer.isEmpty {
+            throw ServiceError.badRequest("missing_field", "local review needs the cluster's issuer (its tokens' iss, and their default audience)")
+        }
         if c.reviewMode == .local, c.keySource == nil {
             throw ServiceError.badRequest("missing_field", "local review needs the cluster's keys (\(fields.keys), or keys from the issuer)")
         }
@@ -85,7 +89,10 @@ extension Vouch {
         config.updatedAt = Date(timeIntervalSince1970: TimeInterval(now()))
         let updated = config
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.identityKubernetes, key: identityId, Document.encode(updated), insert: false)
+            guard try await self.store.document(kind: DocumentKind.identityKubernetes, key: identityId) != nil else {
+                throw ServiceError.notFound("auth_method_not_found", "kubernetes-auth is not attached to identity \(identityId)")
+            }
+            return try await self.store.putDocument(kind: DocumentKind.identityKubernetes, key: identityId, Document.encode(updated), insert: false)
         }
         adminEvent("update-kubernetes-auth", subject: identityId, remote: remote)
         return config

@@ -86,16 +86,18 @@ extension Vouch {
         for a in algs where JWTAlgorithm(rawValue: a) == nil {
             throw ServiceError.badRequest("invalid_algorithm", "jwt_supported_algs: \(a.prefix(40)) is not an algorithm Vouch verifies with")
         }
-        // as Vault: a source that cannot be reached now is refused at write
+        // as Vault: a source that cannot be reached now is refused at write (probed by a
+        // source of its own, dropped after: a refused write leaves nothing running)
         do {
-            _ = try await keySources.source(source).keys()
+            _ = try await KeySetSource(source, fetcher: fetcher, metrics: nil, minRefetchInterval: 0).keys()
         } catch {
             throw ServiceError.badRequest("invalid_config", "error checking the key source: \(error)")
         }
         let config = VaultJWTConfig(source: source, boundIssuer: input.boundIssuer ?? "", supportedAlgs: algs,
                                     defaultRole: input.defaultRole ?? "", stored: input.stored)
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.mountConfig, key: m.path, Document.encode(config), insert: false)
+            _ = try self.mount(m.path, types: Self.jwtMountTypes)  // still there, under the change lock
+            return try await self.store.putDocument(kind: DocumentKind.mountConfig, key: m.path, Document.encode(config), insert: false)
         }
         adminEvent("write-\(m.type)-config", subject: m.path, remote: remote)
     }
@@ -177,7 +179,8 @@ extension Vouch {
         try role.token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
         let written = role
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.mountRole, key: m.path + "/" + n, Document.encode(written), insert: false)
+            _ = try self.mount(m.path, types: Self.jwtMountTypes)  // still there, under the change lock
+            return try await self.store.putDocument(kind: DocumentKind.mountRole, key: m.path + "/" + n, Document.encode(written), insert: false)
         }
         adminEvent("write-\(m.type)-role", subject: m.path + "/" + n, remote: remote)
     }
@@ -186,7 +189,8 @@ extension Vouch {
         let m = try mount(path, types: Self.jwtMountTypes)
         let n = name.lowercased()
         _ = try await change {
-            try await self.store.deleteDocuments(kind: DocumentKind.mountRole, key: m.path + "/" + n, tokensOf: nil)
+            _ = try self.mount(m.path, types: Self.jwtMountTypes)
+            return try await self.store.deleteDocuments(kind: DocumentKind.mountRole, key: m.path + "/" + n, tokensOf: nil)
         }
         adminEvent("delete-\(m.type)-role", subject: m.path + "/" + n, remote: remote)
     }
@@ -231,7 +235,7 @@ extension Vouch {
         if rules.algorithms.isEmpty { rules.algorithms = config.supportedAlgs }
         let passed: JWTCheck.Passed
         do {
-            passed = try await JWTCheck(source: source, rules: rules).check(jwt, at: now())
+            passed = try await JWTCheck(source: source, rules: rules, style: .vault).check(jwt, at: now())
         } catch {
             throw refuse(error, subject: n)
         }

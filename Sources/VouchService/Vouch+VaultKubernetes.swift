@@ -56,7 +56,8 @@ extension Vouch {
                   fields: ("kubernetes_host", "kubernetes_ca_cert", "token_reviewer_jwt", "pem_keys"))
         let written = config
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.mountConfig, key: m.path, Document.encode(written), insert: false)
+            _ = try self.mount(m.path, types: Self.kubernetesMountTypes)  // still there, under the change lock
+            return try await self.store.putDocument(kind: DocumentKind.mountConfig, key: m.path, Document.encode(written), insert: false)
         }
         adminEvent("write-kubernetes-config", subject: m.path, remote: remote)
     }
@@ -119,7 +120,8 @@ extension Vouch {
         try role.token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
         let written = role
         _ = try await change {
-            try await self.store.putDocument(kind: DocumentKind.mountRole, key: m.path + "/" + n, Document.encode(written), insert: false)
+            _ = try self.mount(m.path, types: Self.kubernetesMountTypes)  // still there, under the change lock
+            return try await self.store.putDocument(kind: DocumentKind.mountRole, key: m.path + "/" + n, Document.encode(written), insert: false)
         }
         adminEvent("write-kubernetes-role", subject: m.path + "/" + n, remote: remote)
     }
@@ -127,7 +129,10 @@ extension Vouch {
     public func deleteVaultKubernetesRole(mount path: String, _ name: String, remote: String?) async throws {
         let m = try mount(path, types: Self.kubernetesMountTypes)
         let n = name.lowercased()
-        _ = try await change { try await self.store.deleteDocuments(kind: DocumentKind.mountRole, key: m.path + "/" + n, tokensOf: nil) }
+        _ = try await change {
+            _ = try self.mount(m.path, types: Self.kubernetesMountTypes)
+            return try await self.store.deleteDocuments(kind: DocumentKind.mountRole, key: m.path + "/" + n, tokensOf: nil)
+        }
         adminEvent("delete-kubernetes-role", subject: m.path + "/" + n, remote: remote)
     }
 

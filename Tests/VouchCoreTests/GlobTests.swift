@@ -24,6 +24,33 @@ final class GlobTests: XCTestCase {
         XCTAssertTrue(Glob("zür*").matches("zürich"))
     }
 
+    /// Vault's go-glob: only `*` is special.
+    func testVaultStyle() {
+        XCTAssertTrue(Glob("repo:acme/*", style: .vault).matches("repo:acme/api/ref/main"), "a star crosses slashes")
+        XCTAssertFalse(Glob("api-?", style: .vault).matches("api-1"), "? is itself")
+        XCTAssertTrue(Glob("api-?", style: .vault).matches("api-?"))
+        XCTAssertTrue(Glob("*", style: .vault).matches(""))
+    }
+
+    /// Infisical's picomatch: `*` and `?` stop at `/`, `**` crosses it.
+    func testPathStyle() {
+        let g = Glob("repo:acme/api:ref:refs/heads/*", style: .path)
+        XCTAssertTrue(g.matches("repo:acme/api:ref:refs/heads/main"))
+        XCTAssertFalse(g.matches("repo:acme/api:ref:refs/heads/feature/x"), "a star stops at a slash")
+        XCTAssertTrue(Glob("repo:acme/api:ref:refs/heads/**", style: .path).matches("repo:acme/api:ref:refs/heads/feature/x"))
+        XCTAssertTrue(Glob("spiffe://td/ns/prod/sa/*", style: .path).matches("spiffe://td/ns/prod/sa/api"))
+        XCTAssertFalse(Glob("spiffe://td/ns/*/sa/api", style: .path).matches("spiffe://td/ns/a/b/sa/api"))
+        XCTAssertTrue(Glob("vouch-*", style: .path).matches("vouch-prod"))
+        XCTAssertTrue(Glob("a?c", style: .path).matches("abc"))
+        XCTAssertFalse(Glob("a?c", style: .path).matches("a/c"))
+        XCTAssertTrue(Glob("**", style: .path).matches("a/b/c"))
+        XCTAssertTrue(Glob("*", style: .path).matches(""))
+        XCTAssertFalse(Glob("*", style: .path).matches("a/b"))
+        XCTAssertTrue(Glob("exact", style: .path).matches("exact"))
+        XCTAssertFalse(Glob("exact", style: .path).matches("exactly"))
+        XCTAssertFalse(Glob(String(repeating: "*a", count: 40) + "b", style: .path).matches(String(repeating: "a", count: 5000)))
+    }
+
     func testAnyMatch() {
         XCTAssertTrue(Glob.anyMatch([], ["x"]), "no patterns: everything allowed")
         XCTAssertTrue(Glob.anyMatch([Glob("a*"), Glob("b")], ["c", "b"]))

@@ -49,7 +49,7 @@ final class JWTLoginTests: XCTestCase {
         i.caCert = provider.caPEM
         i.boundIssuer = provider.issuer
         i.boundAudiences = "vouch-*"
-        i.boundSubject = "repo:acme/*"
+        i.boundSubject = "repo:acme/**"  // picomatch, as Infisical: a single star would stop at the next slash
         i.boundClaims = ["environment": "production, staging"]
         i.claimMetadataMapping = ["env": "environment"]
         edit(&i)
@@ -94,6 +94,8 @@ final class JWTLoginTests: XCTestCase {
         await assertRefused(f, id, try token(rsa, "RS256", kid: "rsa", ["iss": "https://evil.example"]), "wrong_issuer")
         await assertRefused(f, id, try token(rsa, "RS256", kid: "rsa", ["aud": "someone-else"]), "wrong_audience")
         await assertRefused(f, id, try token(rsa, "RS256", kid: "rsa", ["sub": "repo:evil/api"]), "subject_not_allowed")
+        let oneLevel = try await oidcIdentity(f) { $0.boundSubject = "repo:acme/*" }
+        await assertRefused(f, oneLevel, try token(rsa, "RS256", kid: "rsa"), "subject_not_allowed")  // sub has slashes past acme/
         await assertRefused(f, id, try token(rsa, "RS256", kid: "rsa", ["environment": "dev"]), "claim_not_allowed",
                             mentions: "environment")
         await assertRefused(f, id, try token(rsa, "RS256", kid: "rsa", ["exp": "now-120"]), "token_expired")

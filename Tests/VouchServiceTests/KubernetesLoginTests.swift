@@ -68,15 +68,26 @@ final class KubernetesLoginTests: XCTestCase {
         let plain = try OIDCProvider.mint([.init(key: k8s.signingKey, alg: "RS256", kid: nil, claims: ["sub": "someone", "exp": "now+60"])])[0]
         await assertRefused(f, id, plain, "invalid_claims")
         await assertRefused(f, id, "", "missing_jwt")
+        // an exp at the end of time on an unverified token: no overflow, the review decides
+        let farFuture = try OIDCProvider.mint([.init(key: k8s.signingKey, alg: "RS256", kid: nil, claims: [
+            "sub": "system:serviceaccount:prod:api", "exp": .number(Int.max), "kubernetes.io/serviceaccount/namespace": "kube-system",
+            "kubernetes.io/serviceaccount/service-account.name": "api"])])[0]
+        await assertRefused(f, id, farFuture, "namespace_not_allowed")
+        let farFutureAllowed = try OIDCProvider.mint([.init(key: k8s.signingKey, alg: "RS256", kid: nil, claims: [
+            "sub": "system:serviceaccount:prod:api", "exp": .number(Int.max), "kubernetes.io/serviceaccount/namespace": "prod",
+            "kubernetes.io/serviceaccount/service-account.name": "api"])])[0]
         XCTAssertEqual(k8s.reviews, 0, "nothing reached the API server")
+        await assertRefused(f, id, farFutureAllowed, "tokenreview_refused")
+        await assertRefused(f, id, farFutureAllowed, "tokenreview_refused")
+        XCTAssertEqual(k8s.reviews, 1, "a refused token is refused again without asking, for a while")
         // with the cluster's keys known, a forged token is refused locally too
         let keyed = try await identity(f) { $0.pemKeys = [self.k8s.publicKeyPEM] }
         let forger = FileManager.default.temporaryDirectory.appendingPathComponent("forger-\(UUID().uuidString).pem").path
         try PKI.run(["openssl", "genpkey"] + KeyType.rsa2048.genpkeyArgs + ["-out", forger])
         await assertRefused(f, keyed, try k8s.token(namespace: "prod", name: "api", key: forger), "bad_signature")
-        XCTAssertEqual(k8s.reviews, 0)
+        XCTAssertEqual(k8s.reviews, 1, "the forged token never reached the API server")
         _ = try await f.vouch.loginKubernetesAuth(identityId: keyed, jwt: try k8s.token(namespace: "prod", name: "api"), remote: "10.0.0.1")
-        XCTAssertEqual(k8s.reviews, 1)
+        XCTAssertEqual(k8s.reviews, 2)
     }
 
     func testTokenReviewRefusals() async throws {
@@ -145,6 +156,8 @@ final class KubernetesLoginTests: XCTestCase {
         _ = try await f.vouch.loginKubernetesAuth(identityId: id, jwt: try k8s.token(namespace: "prod", name: "api", jti: "deleted"),
                                                   remote: "10.0.0.1")
         XCTAssertEqual(k8s.reviews, 0)
+        // a token the pod obtained for another service is not replayable here
+        await assertRefused(f, id, try k8s.token(namespace: "prod", name: "api", audiences: ["sts.amazonaws.com"]), "wrong_audience")
         // and a token that never expires (a legacy secret token) is refused: nothing could ever revoke it
         let legacy = try OIDCProvider.mint([.init(key: k8s.signingKey, alg: "RS256", kid: nil, claims: [
             "iss": .text(KubernetesDouble.issuer), "sub": "system:serviceaccount:prod:api",
@@ -175,7 +188,8 @@ final class KubernetesLoginTests: XCTestCase {
         }
         // the cluster CA given (here the provider's) is trusted besides the system store
         let claims: [String: OIDCProvider.Claim] = [
-            "iss": .text(provider.issuer), "sub": "system:serviceaccount:prod:api", "aud": ["vouch"], "exp": "now+600", "iat": "now",
+            "iss": .text(provider.issuer), "sub": "system:serviceaccount:prod:api", "aud": .list([.text(provider.issuer)]), "exp": "now+600",
+            "iat": "now",
             "kubernetes.io": ["namespace": "prod", "serviceaccount": ["name": "api", "uid": "u-7"]],
         ]
         let t = try OIDCProvider.mint([.init(key: k8s.signingKey, alg: "RS256", kid: "sa-key-1", claims: claims)])[0]

@@ -81,6 +81,15 @@ extension RouteTable {
             if let p = body.plugin_name, !p.isEmpty, p != body.type {
                 throw ServiceError.badRequest("unsupported_field", "plugin_name: external plugins are not supported")
             }
+            // a mount's lease limits would bound its tokens: not silently dropped
+            if let c = body.config {
+                for (field, v) in [("default_lease_ttl", c.default_lease_ttl), ("max_lease_ttl", c.max_lease_ttl)] where (v?.seconds ?? 0) != 0 {
+                    throw ServiceError.badRequest("unsupported_field", "config.\(field) is not supported: set token_ttl / token_max_ttl on the roles")
+                }
+                if let l = c.listing_visibility, !["", "hidden"].contains(l) {
+                    throw ServiceError.badRequest("unsupported_field", "config.listing_visibility \"\(l)\" is not supported")
+                }
+            }
             try await vouch.enableMount(path: context.parameters.require("path"), type: body.type, description: body.description ?? "",
                                         remote: settings.caller(request, context).ip)
             return noContent()

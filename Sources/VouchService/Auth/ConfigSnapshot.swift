@@ -52,7 +52,8 @@ final class ConfigSnapshot: Sendable {
 
         func check(_ role: VaultKubernetesRole) -> KubernetesCheck? {
             guard let config, let reviewer else { return nil }
-            return KubernetesCheck(cluster: config.cluster, reviewerJWT: reviewerJWT, keys: keys, reviewer: reviewer, rules: role.rules)
+            return KubernetesCheck(cluster: config.cluster, reviewerJWT: reviewerJWT, keys: keys, reviewer: reviewer, rules: role.rules,
+                                   style: .vault)
         }
     }
     /// What compiling a snapshot uses beyond the stored configuration.

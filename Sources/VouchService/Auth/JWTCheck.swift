@@ -21,6 +21,8 @@ public struct LoginRefusal: Error, Sendable {
 struct JWTCheck: Sendable {
     let source: KeySetSource
     let rules: ClaimRules
+    /// How patterns match: Infisical's picomatch rules, or Vault's go-glob.
+    var style: Glob.Style = .path
 
     /// A token that passed: its claims, the metadata its claim mappings give, the user.
     struct Passed: Sendable {
@@ -44,6 +46,10 @@ struct JWTCheck: Sendable {
     }
 
     func check(_ token: String, at now: Int64) async throws(LoginRefusal) -> Passed {
+        // an algorithm list that names something Vouch does not know must not become "all"
+        guard Set(rules.algorithms.compactMap(JWTAlgorithm.init)).count == Set(rules.algorithms).count else {
+            throw LoginRefusal("invalid_configuration", "the allowed algorithms \(rules.algorithms) name one Vouch does not know", .unavailable)
+        }
         var keys: KeySetSource.Keys
         do {
             keys = try await source.keys()
@@ -77,10 +83,10 @@ struct JWTCheck: Sendable {
         try checkAudience(claims)
         if !rules.subject.isEmpty {
             guard case .string(let sub)? = claims["sub"] else { throw LoginRefusal("subject_not_allowed", "the token has no sub") }
-            let ok = rules.globSubjectAndAudience ? Glob(rules.subject).matches(sub) : sub == rules.subject
+            let ok = rules.globSubjectAndAudience ? Glob(rules.subject, style: style).matches(sub) : sub == rules.subject
             guard ok else { throw LoginRefusal("subject_not_allowed", "sub \(sub.prefix(200)) does not match \(rules.subject)") }
         }
-        if !rules.claims.isEmpty, let why = BoundClaims(rules.claims, glob: rules.globClaims).refusal(claims) {
+        if !rules.claims.isEmpty, let why = BoundClaims(rules.claims, glob: rules.globClaims, style: style).refusal(claims) {
             throw LoginRefusal("claim_not_allowed", why)
         }
         var metadata: [String: String] = [:]
@@ -89,9 +95,14 @@ struct JWTCheck: Sendable {
                 metadata[key] = texts.joined(separator: ",")
             }
         }
-        let userValue = BoundClaims.lookup(claims, rules.userClaim).flatMap(BoundClaims.texts)?.first
-        guard let user = userValue else {
-            throw LoginRefusal("claim_not_allowed", "the user claim \(rules.userClaim) is missing or not a string")
+        let user: String
+        if rules.userClaim.isEmpty {
+            if case .string(let sub)? = claims["sub"] { user = sub } else { user = "" }
+        } else {
+            guard let u = BoundClaims.lookup(claims, rules.userClaim).flatMap(BoundClaims.texts)?.first else {
+                throw LoginRefusal("claim_not_allowed", "the user claim \(rules.userClaim) is missing or not a string")
+            }
+            user = u
         }
         return Passed(claims: claims, metadata: metadata, user: user, stale: keys.stale)
     }
@@ -110,7 +121,7 @@ struct JWTCheck: Sendable {
             return
         }
         guard rules.globSubjectAndAudience else { return }  // exact: checked by the core
-        guard aud.contains(where: { a in rules.audiences.contains { Glob($0).matches(a) } }) else {
+        guard aud.contains(where: { a in rules.audiences.contains { Glob($0, style: style).matches(a) } }) else {
             throw LoginRefusal("wrong_audience", "aud \(aud.joined(separator: ",").prefix(200)) matches none of the bound audiences")
         }
     }

@@ -15,6 +15,8 @@ struct KubernetesCheck: Sendable {
     let keys: KeySetSource?
     let reviewer: TokenReviewer
     let rules: ServiceAccountRules
+    /// How names match: Vouch's globs on Infisical's lists, go-glob on Vault's.
+    var style: Glob.Style = .path
 
     struct Passed: Sendable {
         let account: ServiceAccount
@@ -38,7 +40,7 @@ struct KubernetesCheck: Sendable {
     }
 
     func allowed(_ a: ServiceAccount) throws(LoginRefusal) {
-        let names = rules.names.map(Glob.init), namespaces = rules.namespaces.map(Glob.init)
+        let names = rules.names.map { Glob($0, style: style) }, namespaces = rules.namespaces.map { Glob($0, style: style) }
         guard Glob.anyMatch(namespaces, [a.namespace]) else {
             throw LoginRefusal("namespace_not_allowed", "namespace \(a.namespace.prefix(100)) is not among the allowed namespaces", .forbidden)
         }
@@ -52,8 +54,11 @@ struct KubernetesCheck: Sendable {
         var claims: JSONValue
         var stale: String?
         if let keys {
-            var policy = JWTPolicy(issuer: cluster.issuer.isEmpty ? nil : cluster.issuer,
-                                   audiences: rules.audience.isEmpty ? [] : [rules.audience])
+            // local mode: the token must be meant for us, or (no audience set) for the cluster's
+            // own API server, whose default audience is its issuer, as TokenReview would demand;
+            // a token a pod obtained for another service is not replayable here
+            let audience = !rules.audience.isEmpty ? rules.audience : cluster.reviewMode == .local ? cluster.issuer : ""
+            var policy = JWTPolicy(issuer: cluster.issuer.isEmpty ? nil : cluster.issuer, audiences: audience.isEmpty ? [] : [audience])
             policy.expirationLeeway = 60
             policy.notBeforeLeeway = 60
             // legacy secret tokens have no exp: TokenReview can still revoke them; local mode cannot
@@ -63,11 +68,17 @@ struct KubernetesCheck: Sendable {
                 stale = k.stale
                 claims = try k.set.verify(jwt, policy: policy, at: Date(timeIntervalSince1970: TimeInterval(now))).claims
             } catch let e as VouchError where e.code == "unknown_key" {
-                guard let fresh = await keys.refetchForUnknownKey(), let c = try? fresh.set.verify(
-                    jwt, policy: policy, at: Date(timeIntervalSince1970: TimeInterval(now))).claims else {
+                guard let fresh = await keys.refetchForUnknownKey() else {
                     throw LoginRefusal("unknown_key", e.message)
                 }
-                claims = c
+                do {
+                    claims = try fresh.set.verify(jwt, policy: policy, at: Date(timeIntervalSince1970: TimeInterval(now))).claims
+                    stale = fresh.stale
+                } catch let again as VouchError {
+                    throw JWTCheck.refusal(again)
+                } catch {
+                    throw LoginRefusal("invalid_token", "\(error)")
+                }
             } catch let e as VouchError {
                 throw JWTCheck.refusal(e)
             } catch {
@@ -93,7 +104,7 @@ struct KubernetesCheck: Sendable {
         if case .int(let e)? = claims["exp"] { exp = e }
         if keys == nil {
             // unverified: refuse what has plainly expired without asking the API server
-            if let exp, exp + 60 <= now { throw LoginRefusal("token_expired", "expired at \(exp) (now \(now))") }
+            if let exp, exp <= now - 60 { throw LoginRefusal("token_expired", "expired at \(exp) (now \(now))") }
             if !rules.audience.isEmpty {
                 var auds: [String] = []
                 switch claims["aud"] {
@@ -105,7 +116,7 @@ struct KubernetesCheck: Sendable {
             }
         }
         if cluster.reviewMode == .local { return Passed(account: fromToken, stale: stale) }
-        let reviewed = try await reviewer.review(jwt, audience: rules.audience, bearer: reviewerJWT ?? jwt, exp: exp, now: now)
+        let reviewed = try await reviewer.review(jwt, audience: rules.audience, bearer: reviewerJWT, exp: exp, now: now)
         guard reviewed.namespace == fromToken.namespace, reviewed.name == fromToken.name else {
             throw LoginRefusal("tokenreview_mismatch", "TokenReview names \(reviewed.namespace)/\(reviewed.name), the token \(fromToken.namespace)/\(fromToken.name)")
         }

@@ -18,7 +18,7 @@ public struct NamePolicy: Codable, Sendable, Equatable {
     /// nil when the names pass, else which constraint they fail (for the audit log).
     public func refusal(_ n: CertificateNames) -> String? {
         func check(_ patterns: [String], _ values: [String], _ what: String) -> String? {
-            Glob.anyMatch(patterns.map(Glob.init), values)
+            Glob.anyMatch(patterns.map { Glob($0) }, values)
                 ? nil : "\(what) \(values.isEmpty ? "(none)" : values.joined(separator: ", ")) not in the allowed list"
         }
         return check(allowedNames, n.commonNames + n.dnsNames + n.emailAddresses, "names")

@@ -38,21 +38,28 @@ public final class HTTPFetcher: Sendable {
         var config = HTTPClient.Configuration(redirectConfiguration: .disallow,
                                               timeout: .init(connect: .seconds(connectTimeout.components.seconds)))
         config.decompression = .disabled
+        config.timeout.read = .seconds(timeout.components.seconds)
         config.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         self.maxBytes = maxBytes
         self.timeout = timeout
     }
 
-    /// Whether `host` is a loopback address (where plain HTTP may be used without saying so).
+    /// Whether `host` is a loopback address (where plain HTTP may be used without saying so):
+    /// an IPv4 address in 127.0.0.0/8, ::1, or the name localhost. Names are not resolved
+    /// here, so `127.example.com` is a name like any other.
     static func isLoopback(_ host: String) -> Bool {
-        let h = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+        let h = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if h.lowercased() == "localhost" { return true }
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, h, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET6, h, &v6) == 1 { return h.split(separator: ":").allSatisfy { $0.allSatisfy { $0 == "0" } } && h.hasSuffix("1") }
+        return false
     }
 
     /// Checks a URL a configuration names: absolute http(s), no credentials or fragment, and
     /// plain http only to loopback unless `allowHTTP`. Returns the reason it is refused.
-    public static func refusal(of url: String, allowHTTP: Bool) -> String? {
+    public static func refusal(of url: String, allowHTTP: Bool, loopbackHTTP: Bool = true) -> String? {
         guard url.utf8.count <= 2048, let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(),
               let host = u.host, !host.isEmpty else {
             return "\(url.prefix(200)) is not an absolute http(s) URL"
@@ -60,7 +67,7 @@ public final class HTTPFetcher: Sendable {
         guard scheme == "https" || scheme == "http" else { return "\(url.prefix(200)): only https (or http to loopback) is fetched" }
         guard u.user == nil, u.password == nil else { return "\(url.prefix(200)): credentials in the URL are not accepted" }
         guard u.fragment == nil else { return "\(url.prefix(200)): a fragment has no place in this URL" }
-        if scheme == "http", !allowHTTP, !isLoopback(host) {
+        if scheme == "http", !allowHTTP, !(loopbackHTTP && isLoopback(host)) {
             return "\(url.prefix(200)): plain http is only used for loopback addresses (https, or allow it explicitly)"
         }
         return nil
@@ -82,10 +89,14 @@ public final class HTTPFetcher: Sendable {
         return t
     }
 
-    /// One request. `bearer` goes in an Authorization header and nowhere else.
+    /// One request, answered in full within `timeout` (headers and body under one deadline:
+    /// an answer that stalls halfway is a timeout, never a wait without end). `bearer` goes in
+    /// an Authorization header and nowhere else.
+    /// `loopbackHTTP: false` for URLs a remote document named (a discovery document's
+    /// jwks_uri): plain http to loopback only when the configuration allows http at all.
     public func fetch(_ url: String, method: HTTPMethod = .GET, caPEM: String = "", caAddsToSystem: Bool = false, allowHTTP: Bool = false,
-                      bearer: String? = nil, jsonBody: [UInt8]? = nil) async throws -> Fetched {
-        if let why = Self.refusal(of: url, allowHTTP: allowHTTP) { throw FetchError(kind: .refusedURL, message: why) }
+                      loopbackHTTP: Bool = true, bearer: String? = nil, jsonBody: [UInt8]? = nil) async throws -> Fetched {
+        if let why = Self.refusal(of: url, allowHTTP: allowHTTP, loopbackHTTP: loopbackHTTP) { throw FetchError(kind: .refusedURL, message: why) }
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.tlsConfiguration = try Self.tls(caPEM: caPEM, addToSystem: caAddsToSystem)
@@ -96,7 +107,22 @@ public final class HTTPFetcher: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: jsonBody))
         }
-        let shown = url.prefix(200)
+        let shown = String(url.prefix(200)), limit = timeout, prepared = request
+        return try await withThrowingTaskGroup(of: Fetched?.self) { group in
+            group.addTask { try await self.perform(prepared, shown: shown) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else {
+                throw FetchError(kind: .timeout, message: "\(shown): no complete answer within \(limit.components.seconds) s")
+            }
+            return answer
+        }
+    }
+
+    private func perform(_ request: HTTPClientRequest, shown: String) async throws -> Fetched {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(timeout.components.seconds))

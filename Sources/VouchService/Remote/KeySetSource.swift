@@ -178,7 +178,8 @@ public final class KeySetSource: Sendable {
             }
             jwksURL = uri
         }
-        let answer = try await fetcher.fetch(jwksURL, caPEM: config.caPEM, caAddsToSystem: config.caAddsToSystem, allowHTTP: config.allowHTTP)
+        let answer = try await fetcher.fetch(jwksURL, caPEM: config.caPEM, caAddsToSystem: config.caAddsToSystem, allowHTTP: config.allowHTTP,
+                                             loopbackHTTP: config.kind == .jwks)
         guard answer.status == 200 else { throw FetchError(kind: .status, message: "\(jwksURL.prefix(200)) answered \(answer.status)") }
         let set: JWKS
         do {

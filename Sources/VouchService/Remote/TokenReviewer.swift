@@ -24,8 +24,15 @@ public final class TokenReviewer: Sendable {
     let allowHTTP: Bool
     let metrics: Metrics?
     static let cacheSeconds: Int64 = 60
+    /// A refused token is refused again without asking for this long (a flood of forged
+    /// tokens naming an allowed service account costs the API server one review each, once).
+    static let refusalSeconds: Int64 = 10
     static let maxCached = 100_000
+    /// Reviews in flight per cluster at most; past it a login is answered 503 at once.
+    static let maxInFlight = 64
     private let cache = Mutex<[[UInt8]: (account: ServiceAccount, until: Int64)]>([:])
+    private let refused = Mutex<[[UInt8]: (refusal: LoginRefusal, until: Int64)]>([:])
+    private let inFlight = Atomic<Int>(0)
 
     init(fetcher: HTTPFetcher, host: String, caPEM: String, allowHTTP: Bool, metrics: Metrics?) {
         self.fetcher = fetcher
@@ -46,9 +53,9 @@ public final class TokenReviewer: Sendable {
     }
 
     /// Reviews `jwt` (whose hard expiry, when known, is `exp`) at `now`; `bearer` is the
-    /// reviewer's JWT. Throws a LoginRefusal naming what the API server said, or that it
-    /// could not be asked.
-    func review(_ jwt: String, audience: String, bearer: String, exp: Int64?, now: Int64) async throws(LoginRefusal) -> ServiceAccount {
+    /// reviewer's JWT (nil: the token reviews itself). Throws a LoginRefusal naming what the
+    /// API server said, or that it could not be asked.
+    func review(_ jwt: String, audience: String, bearer: String?, exp: Int64?, now: Int64) async throws(LoginRefusal) -> ServiceAccount {
         let key = Secrets.sha256(Array((audience + "\u{0}" + jwt).utf8))
         if let hit = cache.withLock({ c -> ServiceAccount? in
             guard let e = c[key] else { return nil }
@@ -59,19 +66,41 @@ public final class TokenReviewer: Sendable {
             metrics?.increment("vouch_tokenreview_total", [("outcome", "cached")])
             return hit
         }
+        if let no = refused.withLock({ r -> LoginRefusal? in
+            guard let e = r[key] else { return nil }
+            if e.until > now { return e.refusal }
+            r[key] = nil
+            return nil
+        }) {
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "refused_cached")])
+            throw no
+        }
+        guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maxInFlight else {
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            metrics?.increment("vouch_tokenreview_total", [("outcome", "overloaded")])
+            throw LoginRefusal("kubernetes_unavailable", "\(Self.maxInFlight) TokenReviews are already in flight to \(host)", .unavailable)
+        }
+        defer { inFlight.subtract(1, ordering: .acquiringAndReleasing) }
         let url = (host.hasSuffix("/") ? String(host.dropLast()) : host) + "/apis/authentication.k8s.io/v1/tokenreviews"
         let body = Array(JSON.encode(ReviewRequest(spec: .init(token: jwt, audiences: audience.isEmpty ? nil : [audience]))).utf8)
         let answer: Fetched
         do {
-            answer = try await fetcher.fetch(url, method: .POST, caPEM: caPEM, allowHTTP: allowHTTP, bearer: bearer, jsonBody: body)
+            answer = try await fetcher.fetch(url, method: .POST, caPEM: caPEM, allowHTTP: allowHTTP, bearer: bearer ?? jwt, jsonBody: body)
         } catch {
             metrics?.increment("vouch_tokenreview_total", [("outcome", "unavailable")])
             throw LoginRefusal("kubernetes_unavailable", "TokenReview could not be asked: \(error)", .unavailable)
         }
         let account: ServiceAccount
         do {
-            account = try Self.interpret(status: answer.status, body: answer.body, audience: audience)
+            account = try Self.interpret(status: answer.status, body: answer.body, audience: audience, selfReview: bearer == nil)
         } catch {
+            if error.kind != .unavailable {
+                // the API server's own refusal: remembered briefly
+                refused.withLock { r in
+                    if r.count >= Self.maxCached { r = r.filter { $0.value.until > now } }
+                    if r.count < Self.maxCached { r[key] = (error, now + Self.refusalSeconds) }
+                }
+            }
             metrics?.increment("vouch_tokenreview_total", [("outcome", error.code == "tokenreview_unauthorized" ? "reviewer_refused"
                 : error.kind == .unavailable ? "unavailable" : "refused")])
             throw error
@@ -87,7 +116,10 @@ public final class TokenReviewer: Sendable {
 
     /// What an API server's answer to a TokenReview says: the service account it
     /// authenticated, or why not (a refusal, or the API server unable to answer).
-    public static func interpret(status code: Int, body: [UInt8], audience: String) throws(LoginRefusal) -> ServiceAccount {
+    /// With `selfReview`, the token was its own bearer: a 401 then refuses the token itself.
+    public static func interpret(status code: Int, body: [UInt8], audience: String, selfReview: Bool = false) throws(LoginRefusal)
+        -> ServiceAccount
+    {
         let json = try? JSONValue.parse(body)
         func statusMessage() -> String {
             if case .string(let m)? = json?["message"] { return String(m.prefix(300)) }
@@ -95,6 +127,8 @@ public final class TokenReviewer: Sendable {
         }
         switch code {
         case 200, 201: break
+        case 401 where selfReview:
+            throw LoginRefusal("tokenreview_refused", "the API server does not authenticate the token (it was its own reviewer): \(statusMessage())")
         case 401, 403:
             throw LoginRefusal("tokenreview_unauthorized",
                                "the API server refused the reviewer's credentials (\(code)): \(statusMessage())", .unauthorized)

@@ -29,6 +29,7 @@ public enum VouchServer {
         table.addJWTAuthRoutes(vouch: vouch, settings: settings)
         table.addKubernetesAuthRoutes(vouch: vouch, settings: settings)
         table.addVaultAuthMountRoutes(vouch: vouch, settings: settings)
+        table.addVaultSSHRoutes(vouch: vouch, settings: settings)
         return table
     }
 

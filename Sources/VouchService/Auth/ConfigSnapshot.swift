@@ -63,6 +63,17 @@ final class ConfigSnapshot: Sendable {
         let sealer: SealingKey
     }
 
+    /// A Vault ssh secrets mount: its CA (unsealed, ready to sign) and roles.
+    struct SSHMount: Sendable {
+        let mount: SecretsMount
+        let ca: SSHCertificateAuthority?
+        let caPublicKey: String?
+        let roles: [String: SSHRole]
+    }
+    let secretsMounts: [String: SecretsMount]
+    let ssh: [String: SSHMount]
+    static let defaultSecretsMounts = [SecretsMount(path: "ssh", type: "ssh", description: "", accessor: "ssh_vouch", uuid: "", builtin: true)]
+
     let identityKubernetes: [String: IdentityKubernetes]
     let vaultKubernetes: [String: VaultKubernetesMount]
     let clustersInUse: Set<KubernetesClusterConfig>
@@ -206,6 +217,29 @@ final class ConfigSnapshot: Sendable {
             default: break
             }
         }
+        // Vault secrets mounts: the SSH CAs (private keys unsealed once, here) and roles
+        var sm = Dictionary(Self.defaultSecretsMounts.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        for (path, m) in docs(DocumentKind.secretsMount, SecretsMount.self) { sm[path] = m }
+        let cas = Dictionary(docs(DocumentKind.sshCA, SSHCAConfig.self), uniquingKeysWith: { a, _ in a })
+        var sshRoles: [String: [String: SSHRole]] = [:]
+        for (key, r) in docs(DocumentKind.sshRole, SSHRole.self) {
+            sshRoles[key.split(separator: "/", maxSplits: 1).first.map(String.init) ?? key, default: [:]][r.name] = r
+        }
+        var ssh: [String: SSHMount] = [:]
+        for m in sm.values where m.type == "ssh" {
+            var ca: SSHCertificateAuthority?
+            if let c = cas[m.path], let context {
+                do {
+                    let pem = try context.sealer.open(c.sealedPrivateKey, context: "ssh-ca-private-key")
+                    ca = SSHCertificateAuthority(key: try SSHPrivateKey(pem: pem))
+                } catch {
+                    warnings.append("ssh CA of \(m.path)/: \(error)")
+                }
+            }
+            ssh[m.path] = SSHMount(mount: m, ca: ca, caPublicKey: cas[m.path]?.publicKey, roles: sshRoles[m.path] ?? [:])
+        }
+        secretsMounts = sm
+        self.ssh = ssh
         identityKubernetes = ik
         vaultKubernetes = vk
         clustersInUse = clusters

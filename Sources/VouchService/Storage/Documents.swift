@@ -12,6 +12,11 @@ enum DocumentKind {
     static let mountConfig = "mount-config"
     static let mountRole = "mount-role"
 
+    /// Vault secrets mounts (key: path); a mount's SSH CA (key: path) and roles (key: path/role).
+    static let secretsMount = "secrets-mount"
+    static let sshCA = "ssh-ca"
+    static let sshRole = "ssh-role"
+
     static func identity(_ m: IdentityJWTAuth.Method) -> String { m == .oidc ? identityOIDC : identityJWT }
 }
 

@@ -28,6 +28,11 @@ public final class SQLiteStore: Store {
         """
         CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (kind, key));
         """,
+        """
+        CREATE TABLE ssh_certificates (
+            mount TEXT NOT NULL, serial TEXT NOT NULL, key_id TEXT NOT NULL, issued_at INTEGER NOT NULL, doc TEXT NOT NULL,
+            PRIMARY KEY (mount, serial));
+        """,
     ]
 
     public init(path: String) throws {
@@ -201,6 +206,23 @@ public final class SQLiteStore: Store {
                 return try c.update(
                     "DELETE FROM documents WHERE kind = ?1 AND (key = ?2 OR substr(key, 1, length(?3)) = ?3)",
                     [.text(kind), .text(key), .text(key + "/")]) > 0
+            }
+        }
+    }
+
+    // MARK: SSH certificates
+
+    public func insertSSHCertificate(_ r: SSHCertificateRecord) async throws -> Bool {
+        try await db.run {
+            try $0.update("INSERT OR IGNORE INTO ssh_certificates (mount, serial, key_id, issued_at, doc) VALUES (?, ?, ?, ?, ?)",
+                          [.text(r.mount), .text(r.serial), .text(r.keyID), .int(r.issuedAt), Self.encode(r)]) == 1
+        }
+    }
+
+    public func sshCertificates(mount: String) async throws -> [SSHCertificateRecord] {
+        try await db.run {
+            try $0.query("SELECT doc FROM ssh_certificates WHERE mount = ? ORDER BY issued_at, serial", [.text(mount)]).map {
+                try Self.decode(SSHCertificateRecord.self, $0[0])
             }
         }
     }

@@ -58,6 +58,10 @@ public protocol Store: Sendable {
     /// and (when given) revokes the tokens of that auth method (and subject, when given), at once.
     func deleteDocuments(kind: String, key: String, tokensOf: (subject: String?, authMethod: String)?) async throws -> Bool
 
+    /// Records a signed SSH certificate; false when its serial is already taken on its mount.
+    func insertSSHCertificate(_ record: SSHCertificateRecord) async throws -> Bool
+    func sshCertificates(mount: String) async throws -> [SSHCertificateRecord]
+
     func insertToken(_ token: TokenRecord) async throws
     func token(id: String) async throws -> TokenRecord?
     func token(accessor: String) async throws -> TokenRecord?

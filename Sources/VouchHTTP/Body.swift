@@ -85,6 +85,27 @@ struct VaultDuration: Decodable, Sendable {
     }
 }
 
+/// Vault's booleans as its clients send them: true/false, or a string ("true", "false",
+/// "1", "0"; "" means not given: hvac sends "" for booleans it leaves at their default).
+struct VaultBool: Decodable, Sendable {
+    let value: Bool?
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) {
+            value = b
+            return
+        }
+        switch try? c.decode(String.self) {
+        case "": value = nil
+        case "true", "1": value = true
+        case "false", "0": value = false
+        default:
+            throw DecodingError.typeMismatch(Bool.self, .init(codingPath: decoder.codingPath, debugDescription: "true or false"))
+        }
+    }
+}
+
 /// A member always written, as null when there is no value (Infisical's and Vault's shapes).
 struct Nullable<T: Encodable & Sendable>: Encodable, Sendable {
     let value: T?

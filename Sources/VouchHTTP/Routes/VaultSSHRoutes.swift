@@ -63,17 +63,17 @@ struct SSHRoleRequest: Decodable, Sendable {
     let allowed_users: VaultList?
     let default_user: String?
     let allowed_domains: VaultList?
-    let allow_subdomains: Bool?
-    let allow_bare_domains: Bool?
+    let allow_subdomains: VaultBool?
+    let allow_bare_domains: VaultBool?
     let ttl: VaultDuration?
     let max_ttl: VaultDuration?
     let allowed_critical_options: VaultList?
     let allowed_extensions: VaultList?
     let default_critical_options: [String: String]?
     let default_extensions: [String: String]?
-    let allow_user_certificates: Bool?
-    let allow_host_certificates: Bool?
-    let allow_user_key_ids: Bool?
+    let allow_user_certificates: VaultBool?
+    let allow_host_certificates: VaultBool?
+    let allow_user_key_ids: VaultBool?
     let key_id_format: String?
     let allowed_user_key_lengths: [String: VaultIntList]?
     let algorithm_signer: String?
@@ -85,7 +85,7 @@ struct SSHRoleRequest: Decodable, Sendable {
     let port: Int?
     let key_bits: Int?
     let install_script: String?
-    let allowed_users_template: Bool?
+    let allowed_users_template: VaultBool?
     let key_option_specs: String?
     let name: String?
 
@@ -97,24 +97,24 @@ struct SSHRoleRequest: Decodable, Sendable {
                        ("install_script", install_script), ("key_option_specs", key_option_specs)] where !(v ?? "").isEmpty {
             throw ServiceError.badRequest("unsupported_field", "\(f) belongs to the OTP and dynamic modes, which are not supported")
         }
-        if allowed_users_template == true {
+        if allowed_users_template?.value == true {
             throw ServiceError.badRequest("unsupported_field", "allowed_users_template is not supported")
         }
         var i = SSHRoleInput()
         i.allowedUsers = allowed_users?.items
         i.defaultUser = default_user
         i.allowedDomains = allowed_domains?.items
-        i.allowSubdomains = allow_subdomains
-        i.allowBareDomains = allow_bare_domains
+        i.allowSubdomains = allow_subdomains?.value
+        i.allowBareDomains = allow_bare_domains?.value
         i.ttl = ttl?.seconds
         i.maxTTL = max_ttl?.seconds
         i.allowedCriticalOptions = allowed_critical_options?.items
         i.allowedExtensions = allowed_extensions?.items
         i.defaultCriticalOptions = default_critical_options
         i.defaultExtensions = default_extensions
-        i.allowUserCertificates = allow_user_certificates
-        i.allowHostCertificates = allow_host_certificates
-        i.allowUserKeyIDs = allow_user_key_ids
+        i.allowUserCertificates = allow_user_certificates?.value
+        i.allowHostCertificates = allow_host_certificates?.value
+        i.allowUserKeyIDs = allow_user_key_ids?.value
         i.keyIDFormat = key_id_format
         i.allowedUserKeyLengths = allowed_user_key_lengths?.mapValues(\.values)
         i.algorithmSigner = algorithm_signer

@@ -58,6 +58,18 @@ final class KubernetesLoginTests: XCTestCase {
         XCTAssertTrue(f.audit.contains(#""service_account":"prod\/api""#) || f.audit.contains(#""service_account":"prod/api""#), f.audit)
     }
 
+    /// A workload's pods logging in at once with one token: one review, shared.
+    func testConcurrentLoginsWithOneTokenShareOneReview() async throws {
+        let f = try await Fixture()
+        let id = try await identity(f)
+        let t = try k8s.token(namespace: "prod", name: "api")
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for _ in 0..<20 { g.addTask { _ = try await f.vouch.loginKubernetesAuth(identityId: id, jwt: t, remote: "10.0.0.1") } }
+            try await g.waitForAll()
+        }
+        XCTAssertEqual(k8s.reviews, 1)
+    }
+
     func testLocalChecksRefuseWithoutARoundTrip() async throws {
         let f = try await Fixture()
         let id = try await identity(f)

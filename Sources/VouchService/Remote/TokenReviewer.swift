@@ -33,6 +33,8 @@ public final class TokenReviewer: Sendable {
     private let cache = Mutex<[[UInt8]: (account: ServiceAccount, until: Int64)]>([:])
     private let refused = Mutex<[[UInt8]: (refusal: LoginRefusal, until: Int64)]>([:])
     private let inFlight = Atomic<Int>(0)
+    /// Reviews being asked, by token: concurrent logins with one token share one review.
+    private let pending = Mutex<[[UInt8]: Task<Result<ServiceAccount, LoginRefusal>, Never>]>([:])
 
     init(fetcher: HTTPFetcher, host: String, caPEM: String, allowHTTP: Bool, metrics: Metrics?) {
         self.fetcher = fetcher
@@ -75,6 +77,29 @@ public final class TokenReviewer: Sendable {
             metrics?.increment("vouch_tokenreview_total", [("outcome", "refused_cached")])
             throw no
         }
+        // one review per token at a time; the others wait for its answer
+        let task = pending.withLock { p in
+            if let t = p[key] { return t }
+            let t = Task { () -> Result<ServiceAccount, LoginRefusal> in
+                let r: Result<ServiceAccount, LoginRefusal>
+                do throws(LoginRefusal) {
+                    r = .success(try await self.ask(jwt, key: key, audience: audience, bearer: bearer, exp: exp, now: now))
+                } catch {
+                    r = .failure(error)
+                }
+                _ = self.pending.withLock { $0.removeValue(forKey: key) }
+                return r
+            }
+            p[key] = t
+            return t
+        }
+        return try await task.value.get()
+    }
+
+    /// Asks the API server (the answer cached before the caller hears it).
+    private func ask(_ jwt: String, key: [UInt8], audience: String, bearer: String?, exp: Int64?, now: Int64) async throws(LoginRefusal)
+        -> ServiceAccount
+    {
         guard inFlight.add(1, ordering: .acquiringAndReleasing).newValue <= Self.maxInFlight else {
             inFlight.subtract(1, ordering: .acquiringAndReleasing)
             metrics?.increment("vouch_tokenreview_total", [("outcome", "overloaded")])

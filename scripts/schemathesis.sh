@@ -5,15 +5,19 @@
 # calls invalid refused (the document is never stricter than the server); it exits non-zero
 # otherwise.
 #
-# First it seeds, with curl, the openssl CLI and PyJWT, what operations on real objects need:
-# three identities with TLS certificate auth (a throwaway CA), JWT, OIDC and Kubernetes auth
-# (throwaway keys; Kubernetes in local review mode for the login identity), a cert role and a
-# CRL, jwt and kubernetes mounts (the default ones and one enabled through sys/auth each) with
-# a config and a role, a JWT and a service-account token that log in, and, when the server
-# believes 127.0.0.1's client-certificate header (--trusted-proxy 127.0.0.1/32), access tokens
-# from real logins. Schemathesis then draws identity ids, role, CRL and mount names, the
-# certificate header and tokens from those seeds part of the time (random values otherwise),
-# sends the admin token where the document asks for it, and follows the document's links.
+# First it seeds, with curl, the openssl CLI, ssh-keygen and PyJWT, what operations on real
+# objects need: three identities with TLS certificate auth (a throwaway CA), JWT, OIDC and
+# Kubernetes auth (throwaway keys; Kubernetes in local review mode for the login identity), a
+# cert role and a CRL, jwt and kubernetes mounts (the default ones and one enabled through
+# sys/auth each) with a config and a role, a JWT and a service-account token that log in, ssh
+# secrets mounts (the default ssh/ and st-ssh/, enabled through sys/mounts) with an Ed25519 CA
+# and roles, an Ed25519 public key to sign, and, when the server believes 127.0.0.1's
+# client-certificate header (--trusted-proxy 127.0.0.1/32), access tokens from real logins.
+# The server must be fresh (the seeds' names are fixed: a second run is refused at the seeds).
+# Schemathesis then draws identity ids, role, CRL and mount names, the certificate header,
+# tokens and the public key from those seeds part of the time (random values otherwise), sends
+# the admin token where the document asks for it (and to sign and issue SSH certificates, in
+# turn with an access token when there is one), and follows the document's links.
 # JWT, OIDC and Kubernetes logins may answer 503 (a documented answer: an issuer's keys or the
 # Kubernetes API cannot be reached, as with the unreachable ones seeded and fuzzed here).
 #
@@ -141,6 +145,22 @@ K8S_JWT=$(python3 -c 'import jwt, time; t = int(time.time()); k = "https://kuber
 print(jwt.encode({"iss": k, "sub": "system:serviceaccount:prod:api", "aud": [k], "exp": t + 3600,
   "kubernetes.io": {"namespace": "prod", "serviceaccount": {"name": "api", "uid": "u1"}}}, open("k8s.key").read(), algorithm="RS256"))')
 
+# Vault's ssh secrets engine: Ed25519 CAs on ssh/ (the default mount) and st-ssh/ (enabled
+# through sys/mounts), roles st-role (user certificates for any user, root by default, host
+# certificates for any host, any extension, key ids) and st-del (for the deletes), and an
+# Ed25519 public key (ssh-keygen) the sign requests sometimes carry
+admin PUT /v1/ssh/config/ca '{"generate_signing_key": true, "key_type": "ssh-ed25519"}' >/dev/null
+admin PUT /v1/sys/mounts/st-ssh '{"type": "ssh"}'
+admin PUT /v1/st-ssh/config/ca '{"generate_signing_key": true, "key_type": "ssh-ed25519"}' >/dev/null
+for m in ssh st-ssh; do
+  admin PUT "/v1/$m/roles/st-role" '{"key_type": "ca", "allowed_users": "*", "default_user": "root",
+    "allow_user_certificates": true, "allow_host_certificates": true, "allowed_domains": "*", "allowed_extensions": "*",
+    "allow_user_key_ids": true}'
+  admin PUT "/v1/$m/roles/st-del" '{"key_type": "ca", "allowed_users": "*", "allow_user_certificates": true}'
+done
+q ssh-keygen -q -t ed25519 -N '' -C st -f ssh_key
+SSH_PUBLIC_KEY=$(cat ssh_key.pub)
+
 # tokens of identity c; none when the server does not trust this proxy
 login() {
   curl -sS --max-time 30 -X POST -H "X-SSL-Client-Cert: $CLIENT_CERT_HEADER" -H 'Content-Type: application/json' \
@@ -150,18 +170,20 @@ login() {
 TOKEN_USE=$(login)
 if [ -n "$TOKEN_USE" ]; then
   TOKEN_RENEW_SELF=$(login) TOKEN_REVOKE_SELF=$(login) TOKEN_RENEW=$(login) TOKEN_REVOKE=$(login)
-  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt and kubernetes mounts, 5 access tokens"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts, 5 access tokens"
 else
-  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt and kubernetes mounts (no access tokens: 127.0.0.1 is not a trusted proxy)"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts (no access tokens: 127.0.0.1 is not a trusted proxy)"
 fi
 
 # --- configuration ---------------------------------------------------------------------------
 # The token operations get their own token each (revoke-self ends it, renew-self with a small
 # increment shortens it) through a hook: schemathesis 4.32 keeps the first operation's
 # configured headers in its session for every later one, so per-operation headers would leak.
+# SSH sign and issue get the admin token and the access token in turn (the hook too).
 export VOUCH_ST_TOKEN_USE=${TOKEN_USE:-} VOUCH_ST_TOKEN_RENEW_SELF=${TOKEN_RENEW_SELF:-} \
   VOUCH_ST_TOKEN_REVOKE_SELF=${TOKEN_REVOKE_SELF:-}
 cat > hooks.py <<'PY'
+import itertools
 import os
 
 import schemathesis
@@ -172,12 +194,18 @@ TOKENS = {
     "POST /v1/auth/token/renew-self": os.environ["VOUCH_ST_TOKEN_RENEW_SELF"],
     "POST /v1/auth/token/revoke-self": os.environ["VOUCH_ST_TOKEN_REVOKE_SELF"],
 }
+# any token signs: the admin token, and the access token when there is one, in turn
+SIGNERS = [t for t in (os.environ["VOUCH_ST_ADMIN"], os.environ["VOUCH_ST_TOKEN_USE"]) if t]
+SIGN_OPERATIONS = {f"{m} /v1/{{mount}}/{op}/{{role}}" for m in ("POST", "PUT") for op in ("sign", "issue")}
+signs = itertools.count()
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
     """A seeded token where the case sends none of its own (negative cases keep theirs)."""
     token = TOKENS.get(case.operation.label)
+    if case.operation.label in SIGN_OPERATIONS:
+        token = SIGNERS[next(signs) % len(SIGNERS)]
     if token and not any(h.lower() in ("authorization", "x-vault-token") for h in case.headers or {}):
         case.headers = {**(case.headers or {}), "X-Vault-Token": token}
 PY
@@ -211,6 +239,14 @@ values = ["jwt", "st-jwt", "kubernetes", "st-k8s", "cert"]
 values = ["$JWT", "$K8S_JWT"]
 [dictionaries.certs]
 values = ["$CLIENT_CERT_HEADER"]
+[dictionaries.ssh_mounts]
+values = ["ssh", "st-ssh"]
+[dictionaries.ssh_roles]
+values = ["st-role", "ST-Role"]
+[dictionaries.ssh_roles_written]
+values = ["st-put", "st-del"]
+[dictionaries.ssh_public_keys]
+values = ["$SSH_PUBLIC_KEY"]
 
 [parameters]
 identityId = { dictionary = "identities", probability = 0.6 }
@@ -246,6 +282,28 @@ parameters = { mount = { dictionary = "mounts", probability = 0.6 }, name = { di
 [[operations]]
 include-path-regex = "^/v1/auth/[{]mount[}]/login"
 parameters = { mount = { dictionary = "mounts", probability = 0.6 }, "body.role" = { dictionary = "roles", probability = 0.5 }, "body.jwt" = { dictionary = "jwts", probability = 0.5 } }
+
+# ssh mounts: role deletes only hit st-del, CA deletes only st-ssh/ (ssh/ keeps its CA), role
+# writes never st-role (signing uses it)
+[[operations]]
+include-name = "DELETE /v1/{mount}/roles/{name}"
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = { dictionary = "mount_roles_deleted", probability = 0.5 } }
+
+[[operations]]
+include-name = "DELETE /v1/{mount}/config/ca"
+parameters = { mount = "st-ssh" }
+
+[[operations]]
+include-name = ["POST /v1/{mount}/roles/{name}", "PUT /v1/{mount}/roles/{name}"]
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = { dictionary = "ssh_roles_written", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/v1/[{]mount[}]/(sign|issue)/"
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, role = { dictionary = "ssh_roles", probability = 0.6 }, "body.public_key" = { dictionary = "ssh_public_keys", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/v1/[{]mount[}]/"
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = { dictionary = "ssh_roles", probability = 0.5 } }
 
 [[operations]]
 include-name = ["GET /v1/sys/auth/{path}"]

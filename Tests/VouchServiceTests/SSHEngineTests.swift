@@ -110,6 +110,8 @@ final class SSHEngineTests: XCTestCase {
         XCTAssertEqual(c, "key_id_not_allowed")
         c = await sign { $0.extensions = ["permit-X11-forwarding": ""] }
         XCTAssertEqual(c, "extension_not_allowed")
+        c = await sign { $0.extensions = ["permit-pty": "yes"] }
+        XCTAssertEqual(c, "unsupported_extension_value", "a value would be dropped by the signer: refused, not lost")
         c = await sign { $0.publicKey = "ssh-ed25519 AAAAnotakey" }
         XCTAssertEqual(c, "invalid_public_key")
         let rsa2048 = try userKey("rsa2048", ["-t", "rsa", "-b", "2048"]).1

@@ -24,6 +24,7 @@ is appended to the log (method, path, whether it carried a bearer token; never t
 """
 import argparse
 import json
+import os
 import ssl
 import threading
 import time
@@ -157,6 +158,14 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    # a test that dies never leaves the double behind: it ends when its parent does
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     print("listening", flush=True)
     server.serve_forever()
 

@@ -85,6 +85,19 @@ struct VaultDuration: Decodable, Sendable {
     }
 }
 
+/// Vault's token_* fields that Vouch does not have: sent by clients at their zero values
+/// (accepted), anything else refused rather than ignored.
+func refuseUnsupportedTokenFields(explicitMaxTTL: VaultDuration?, tokenPeriod: VaultDuration?, period: VaultDuration?,
+                                  noDefaultPolicy: Bool?) throws {
+    for (field, value) in [("token_explicit_max_ttl", explicitMaxTTL), ("token_period", tokenPeriod), ("period", period)]
+    where (value?.seconds ?? 0) != 0 {
+        throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
+    }
+    if noDefaultPolicy == true {
+        throw ServiceError.badRequest("unsupported_field", "token_no_default_policy is not supported (no default policy is added)")
+    }
+}
+
 /// Vault's booleans as its clients send them: true/false, or a string ("true", "false",
 /// "1", "0"; "" means not given: hvac sends "" for booleans it leaves at their default).
 struct VaultBool: Decodable, Sendable {

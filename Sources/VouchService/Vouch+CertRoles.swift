@@ -36,6 +36,31 @@ extension Vouch {
     /// Vault's default and maximum token TTL (768h) stand in for 0.
     static let vaultDefaultTTL = 2_764_800
 
+    /// Vault's token_* fields of a role (cert, jwt, kubernetes), written onto its token
+    /// settings: 0 TTLs mean Vault's default, bound CIDRs none means everywhere, service
+    /// tokens only; then the rules every auth method's settings share.
+    static func applyVaultTokenFields(ttl: Int?, maxTTL: Int?, numUses: Int?, boundCIDRs: [String]?, tokenType type: String?,
+                                      to token: inout TokenSettings, tokenType: inout String) throws {
+        if let v = ttl {
+            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_ttl must not be negative") }
+            token.ttl = v == 0 ? vaultDefaultTTL : v
+        }
+        if let v = maxTTL {
+            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_max_ttl must not be negative") }
+            token.maxTTL = v == 0 ? vaultDefaultTTL : v
+        }
+        if let v = numUses { token.numUsesLimit = v }
+        if let v = boundCIDRs { token.trustedIPs = v.isEmpty ? [.anyIPv4, .anyIPv6] : try NamePolicy.list(v).map(CIDR.init) }
+        if let v = type {
+            guard ["", "default", "service", "default-service"].contains(v) else {
+                throw ServiceError.badRequest("invalid_token_type", "token_type \"\(v)\" is not supported (service tokens only)")
+            }
+            tokenType = v.isEmpty ? "default" : v
+        }
+        if token.ttl > token.maxTTL { throw ServiceError.badRequest("invalid_ttl", "ttl should be shorter than max_ttl") }
+        try token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
+    }
+
     /// A role or CRL name as Vault takes it (its GenericNameRegex, `\w(([\w-.]+)?\w)?`): ASCII
     /// letters, digits and `_`, with `-` and `.` allowed inside, so never `.`, `..` or `-a`;
     /// lower-cased, as Vault stores it; at most 128 characters (Vault sets no limit).
@@ -70,27 +95,9 @@ extension Vouch {
         if let v = input.allowedURISANs { role.names.allowedURISANs = NamePolicy.list(v) }
         if let v = input.allowedOrganizationalUnits { role.names.allowedOrganizationalUnits = NamePolicy.list(v) }
         if let v = input.policies { role.policies = try Self.validPolicies(v) }
-        if let v = input.ttl {
-            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_ttl must not be negative") }
-            role.token.ttl = v == 0 ? Self.vaultDefaultTTL : v
-        }
-        if let v = input.maxTTL {
-            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_max_ttl must not be negative") }
-            role.token.maxTTL = v == 0 ? Self.vaultDefaultTTL : v
-        }
-        if let v = input.numUses { role.token.numUsesLimit = v }
-        if let v = input.boundCIDRs { role.token.trustedIPs = v.isEmpty ? [.anyIPv4, .anyIPv6] : try NamePolicy.list(v).map(CIDR.init) }
-        if let v = input.tokenType {
-            guard ["", "default", "service", "default-service"].contains(v) else {
-                throw ServiceError.badRequest("invalid_token_type", "token_type \"\(v)\" is not supported (service tokens only)")
-            }
-            role.tokenType = v.isEmpty ? "default" : v
-        }
+        try Self.applyVaultTokenFields(ttl: input.ttl, maxTTL: input.maxTTL, numUses: input.numUses, boundCIDRs: input.boundCIDRs,
+                                       tokenType: input.tokenType, to: &role.token, tokenType: &role.tokenType)
         if let v = input.strict { role.strict = v }
-        if role.token.ttl > role.token.maxTTL {
-            throw ServiceError.badRequest("invalid_ttl", "ttl should be shorter than max_ttl")
-        }
-        try role.token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
         let written = role
         try await change { try await self.store.putCertRole(written) }
         adminEvent("write-cert-role", subject: n, remote: remote)

@@ -100,24 +100,8 @@ extension Vouch {
             role.aliasNameSource = v.isEmpty ? "serviceaccount_uid" : v
         }
         if let v = input.policies { role.policies = try Self.validPolicies(v) }
-        if let v = input.ttl {
-            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_ttl must not be negative") }
-            role.token.ttl = v == 0 ? Self.vaultDefaultTTL : v
-        }
-        if let v = input.maxTTL {
-            guard v >= 0 else { throw ServiceError.badRequest("invalid_ttl", "token_max_ttl must not be negative") }
-            role.token.maxTTL = v == 0 ? Self.vaultDefaultTTL : v
-        }
-        if let v = input.numUses { role.token.numUsesLimit = v }
-        if let v = input.boundCIDRs { role.token.trustedIPs = v.isEmpty ? [.anyIPv4, .anyIPv6] : try NamePolicy.list(v).map(CIDR.init) }
-        if let v = input.tokenType {
-            guard ["", "default", "service", "default-service"].contains(v) else {
-                throw ServiceError.badRequest("invalid_token_type", "token_type \"\(v)\" is not supported (service tokens only)")
-            }
-            role.tokenType = v.isEmpty ? "default" : v
-        }
-        if role.token.ttl > role.token.maxTTL { throw ServiceError.badRequest("invalid_ttl", "ttl should be shorter than max_ttl") }
-        try role.token.validate(names: ("token_ttl", "token_max_ttl", "token_num_uses", "token_bound_cidrs"))
+        try Self.applyVaultTokenFields(ttl: input.ttl, maxTTL: input.maxTTL, numUses: input.numUses, boundCIDRs: input.boundCIDRs,
+                                       tokenType: input.tokenType, to: &role.token, tokenType: &role.tokenType)
         let written = role
         _ = try await change {
             _ = try self.mount(m.path, types: Self.kubernetesMountTypes)  // still there, under the change lock

@@ -37,14 +37,8 @@ struct CertRoleRequest: Decodable, Sendable {
     let strict: Bool?
 
     func input() throws -> CertRoleInput {
-        // sent as their zero values by hvac; anything else would be a feature Vouch does not have
-        for (field, value) in [("token_explicit_max_ttl", token_explicit_max_ttl), ("token_period", token_period), ("period", period)]
-        where (value?.seconds ?? 0) != 0 {
-            throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
-        }
-        if token_no_default_policy == true {
-            throw ServiceError.badRequest("unsupported_field", "token_no_default_policy is not supported (no default policy is added)")
-        }
+        try refuseUnsupportedTokenFields(explicitMaxTTL: token_explicit_max_ttl, tokenPeriod: token_period, period: period,
+                                         noDefaultPolicy: token_no_default_policy)
         for (field, value) in [("required_extensions", required_extensions), ("allowed_metadata_extensions", allowed_metadata_extensions)]
         where !(value?.items ?? []).isEmpty {
             throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")

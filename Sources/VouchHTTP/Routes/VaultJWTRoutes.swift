@@ -111,13 +111,8 @@ struct VaultJWTRoleRequest: Decodable, Sendable {
     let token_no_default_policy: Bool?
 
     func input() throws -> VaultJWTRoleInput {
-        for (field, value) in [("token_explicit_max_ttl", token_explicit_max_ttl), ("token_period", token_period), ("period", period)]
-        where (value?.seconds ?? 0) != 0 {
-            throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
-        }
-        if token_no_default_policy == true {
-            throw ServiceError.badRequest("unsupported_field", "token_no_default_policy is not supported (no default policy is added)")
-        }
+        try refuseUnsupportedTokenFields(explicitMaxTTL: token_explicit_max_ttl, tokenPeriod: token_period, period: period,
+                                         noDefaultPolicy: token_no_default_policy)
         var i = VaultJWTRoleInput()
         i.roleType = role_type
         i.userClaim = user_claim

@@ -84,13 +84,8 @@ struct VaultKubernetesRoleRequest: Decodable, Sendable {
     let token_no_default_policy: Bool?
 
     func input() throws -> VaultKubernetesRoleInput {
-        for (field, value) in [("token_explicit_max_ttl", token_explicit_max_ttl), ("token_period", token_period), ("period", period)]
-        where (value?.seconds ?? 0) != 0 {
-            throw ServiceError.badRequest("unsupported_field", "\(field) is not supported")
-        }
-        if token_no_default_policy == true {
-            throw ServiceError.badRequest("unsupported_field", "token_no_default_policy is not supported (no default policy is added)")
-        }
+        try refuseUnsupportedTokenFields(explicitMaxTTL: token_explicit_max_ttl, tokenPeriod: token_period, period: period,
+                                         noDefaultPolicy: token_no_default_policy)
         if let s = bound_service_account_namespace_selector, !s.isEmpty {
             throw ServiceError.badRequest("unsupported_field", "bound_service_account_namespace_selector is not supported: list the namespaces")
         }

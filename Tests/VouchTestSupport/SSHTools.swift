@@ -113,7 +113,8 @@ public final class SSHServer: @unchecked Sendable {
     /// Starts sshd trusting `trustedUserCAs` (public key lines) for user certificates;
     /// `hostCertificate` (a -cert.pub line for the host key it is given) is presented to
     /// clients when set. `hostKey` is a private key file; one is generated when nil.
-    public init(dir: URL, trustedUserCAs: [String], hostKey: String? = nil, hostCertificate: String? = nil) throws {
+    /// `extraConfig` lines are appended to sshd_config (e.g. "RevokedKeys /path/to/krl").
+    public init(dir: URL, trustedUserCAs: [String], hostKey: String? = nil, hostCertificate: String? = nil, extraConfig: [String] = []) throws {
         self.dir = dir
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
@@ -147,6 +148,7 @@ public final class SSHServer: @unchecked Sendable {
             try (hostCertificate + "\n").write(toFile: path, atomically: true, encoding: .utf8)
             config += "HostCertificate \(path)\n"
         }
+        config += extraConfig.map { $0 + "\n" }.joined()
         let configPath = dir.appendingPathComponent("sshd_config").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
 

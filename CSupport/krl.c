@@ -166,11 +166,12 @@ static int read_extension(vouch_krl *k, vspan body, long ca, const char *where, 
     if (vsshr_string(&r, &contents)) return BAD(d, "KRL: %s extension is truncated", where);
     if (r.p != r.end) return BAD(d, "KRL: %zu bytes after the %s extension", (size_t)(r.end - r.p), where);
     if (memchr(name.p, 0, name.n)) return BAD(d, "KRL: a %s extension name holds a NUL byte", where);
+    const char *shown_name = arena_put(k, name);
     char shown[80];
-    printable_copy(arena_put(k, name), shown, sizeof shown);
+    printable_copy(shown_name, shown, sizeof shown);
     if (critical) return BAD(d, "KRL: unsupported critical %s extension \"%s\"", where, shown);
     if (grow(&k->exts, &k->capexts, k->nexts, sizeof *k->exts)) return OOM(d);
-    k->exts[k->nexts++] = (kext){ca, k->arena + k->arena_n - name.n - 1};
+    k->exts[k->nexts++] = (kext){ca, shown_name};
     return 0;
 }
 

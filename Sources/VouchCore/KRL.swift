@@ -39,9 +39,9 @@ public struct SSHKRL: Sendable, Equatable {
         public let reason: Reason
         /// The certificate's CA key is what is revoked (a revoked CA revokes what it signed).
         public let ofCAKey: Bool
-        /// For `keyID` and `serial`: the index of the certificate section that matched
-        /// (in `SSHKRL.certificates` of the parsed KRL).
-        public let section: Int?
+        /// For `keyID` and `serial`: matched in the section for every CA (not the
+        /// certificate's own CA's).
+        public let anyCA: Bool
         /// For `serial`: the revoked range holding the serial.
         public let serials: ClosedRange<UInt64>?
         /// A sentence naming what matched.
@@ -213,17 +213,17 @@ public final class SSHRevocationList: @unchecked Sendable {
         var diag = vouch_diag()
         let rc = blob.withUnsafeBufferPointer { vouch_krl_check_blob(raw, $0.baseAddress, $0.count, &v, &diag) }
         if rc != 0 && rc != VOUCH_E_REVOKED.rawValue { throw VouchError(diag, status: rc) }
-        return rc == 0 ? nil : Self.revocation(v, diag)
+        return rc == 0 ? nil : revocation(v, diag)
     }
 
     private func verdict(_ body: (UnsafeMutablePointer<vouch_krl_verdict>, UnsafeMutablePointer<vouch_diag>) -> Int32) -> SSHKRL.Revocation? {
         var v = vouch_krl_verdict()
         var diag = vouch_diag()
         let rc = body(&v, &diag)
-        return rc == 0 ? nil : Self.revocation(v, diag)
+        return rc == 0 ? nil : revocation(v, diag)
     }
 
-    private static func revocation(_ v: vouch_krl_verdict, _ diag: vouch_diag) -> SSHKRL.Revocation {
+    private func revocation(_ v: vouch_krl_verdict, _ diag: vouch_diag) -> SSHKRL.Revocation {
         let reason: SSHKRL.Revocation.Reason
         switch vouch_krl_reason(rawValue: UInt32(bitPattern: v.reason)) {
         case VOUCH_KRL_BY_SHA1: reason = .keySHA1
@@ -232,7 +232,9 @@ public final class SSHRevocationList: @unchecked Sendable {
         case VOUCH_KRL_BY_KEY_ID: reason = .keyID
         default: reason = .serial
         }
-        return SSHKRL.Revocation(reason: reason, ofCAKey: v.ca_key != 0, section: v.ca >= 0 ? v.ca : nil,
+        var n = 0
+        if v.ca >= 0 { _ = vouch_krl_ca_key(raw, v.ca, &n) }
+        return SSHKRL.Revocation(reason: reason, ofCAKey: v.ca_key != 0, anyCA: v.ca >= 0 && n == 0,
                                  serials: reason == .serial ? v.range.lo...v.range.hi : nil, message: VouchError(diag, status: diag.status).message)
     }
 }

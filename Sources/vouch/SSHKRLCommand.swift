@@ -107,10 +107,9 @@ extension SSHCommand.KRL {
             }
             var sections: [SSHKRL.CASection] = []
             if let ca {
-                let line = try SSHCommand.text(ca, what: "CA public key")
                 let caKey: SSHPublicKey
                 do {
-                    caKey = try SSHPublicKey(line: line.split(separator: "\n").first.map(String.init) ?? "")
+                    caKey = try SSHPublicKey(line: try SSHCommand.KRL.lines(ca, what: "CA public key").first?.1 ?? "")
                 } catch let e as VouchError { throw SSHCommand.fail(e, "CA public key \(ca)") }
                 sections.append(SSHKRL.CASection(caKey: caKey.blob, serials: serials, keyIDs: ids))
             } else if !serials.isEmpty || !ids.isEmpty {

@@ -138,7 +138,7 @@ final class KRLTests: XCTestCase {
             let list = try SSHRevocationList(bytes: try krl.encoded())
             let r = try XCTUnwrap(list.isRevoked(try sign(ca, user, serial: 25, id: "a").parse()))
             XCTAssertEqual(r.serials, 20...30)
-            XCTAssertEqual(r.section, 0)
+            XCTAssertFalse(r.anyCA)
             XCTAssertTrue(r.message.contains("serial 25 is revoked (in the range 20-30) for its CA \(ca.key.publicKey.fingerprint)"), r.message)
         }
     }
@@ -154,6 +154,9 @@ final class KRLTests: XCTestCase {
             ("a-3", .cert(try sign(a, user, serial: 3, id: "x")), .serial),
             ("b-3", .cert(try sign(b, user, serial: 3, id: "x")), nil),
         ])
+        let fired = try XCTUnwrap(try krl.isRevoked(try sign(b, user, serial: 1, id: "fired").parse()))
+        XCTAssertTrue(fired.anyCA && fired.reason == .keyID, fired.message)
+        XCTAssertTrue(fired.message.contains("the certificate's key ID \"fired\" is revoked for every CA"), fired.message)
         // the every-CA section comes first and is read back with no CA key
         let back = try SSHKRL(parsing: try krl.encoded())
         XCTAssertEqual(back.certificates.map(\.caKey), [nil, a.key.publicKey.blob])

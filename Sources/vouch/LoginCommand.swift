@@ -153,7 +153,7 @@ struct LoginCommand: AsyncParsableCommand {
         if let claims = Self.claims(of: token) {
             if let sub = claims["sub"] as? String { lines.insert("subject: \(printable(sub))", at: 0) }
             if let identity = claims["identityId"] as? String { lines.insert("identity: \(printable(identity))", at: 1.clamped(to: lines.count)) }
-            if let exp = claims["exp"] as? Int, identityId == nil { lines.append("hard expiry: \(iso(Date(timeIntervalSince1970: TimeInterval(exp))))") }
+            if let exp = claims["exp"] as? Int, identityId == nil { lines.append("renewable until: \(iso(Date(timeIntervalSince1970: TimeInterval(exp))))") }
         }
 
         try TokenFile.write(token, to: tokenPath)

@@ -5,6 +5,7 @@
 // sshd that admits ssh with nothing but the agent's certificate. Refusals: no token, a
 // principal the role refuses, no agent, token files others can read or that are links.
 import Foundation
+import VouchCore
 import VouchTestSupport
 import XCTest
 
@@ -166,6 +167,30 @@ final class CLICredentialsTests: XCTestCase {
             let ssh = try server.loginWithAgent(user: "root", agent: agent.socket, certificate: out + "-cert.pub")
             XCTAssertEqual(ssh.status, 0, "\(flag): the agent signs with the key it was given: \(ssh.err)\n\(server.log)")
         }
+    }
+
+    /// The core's agent request: framed as the agent reads it, and only for the key the
+    /// certificate certifies (a certificate for another key would load a key that cannot use it).
+    func testAgentRequestIsForTheCertifiedKeyOnly() throws {
+        let ca = SSHCertificateAuthority(key: try SSHPrivateKey.generate(.ed25519))
+        let key = try SSHPrivateKey.generate(.ecdsaP256), other = try SSHPrivateKey.generate(.ecdsaP256)
+        var q = SSHCertificateRequest(key: key.publicKey, type: .user, validAfter: 0, validBefore: 4_000_000_000)
+        q.principals = ["root"]
+        let cert = try ca.sign(q)
+        let bytes = try key.withAgentAddRequest(certificate: cert.blob, comment: "c", lifetime: 600) { Array($0) }
+        let length = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
+        XCTAssertEqual(length, bytes.count - 4)
+        XCTAssertEqual(bytes[4], 25, "SSH_AGENTC_ADD_ID_CONSTRAINED")
+        let strings = try XCTUnwrap(SSHWire.strings(Array(bytes[5..<(5 + 4 + 40)])))
+        XCTAssertEqual(String(decoding: strings[0], as: UTF8.self), "ecdsa-sha2-nistp256-cert-v01@openssh.com")
+        XCTAssertEqual(Array(bytes.suffix(5)), [1] + SSHWire.u32(600), "SSH_AGENT_CONSTRAIN_LIFETIME, 600 s")
+        XCTAssertTrue(bytes.dropFirst(5).starts(with: SSHWire.string("ecdsa-sha2-nistp256-cert-v01@openssh.com") + SSHWire.string(cert.blob)))
+        let plain = try key.withAgentAddRequest(certificate: cert.blob, comment: "", lifetime: 0) { Array($0) }
+        XCTAssertEqual(plain[4], 17, "no lifetime: SSH_AGENTC_ADD_IDENTITY, no constraint")
+        XCTAssertThrowsError(try other.withAgentAddRequest(certificate: cert.blob, comment: "", lifetime: 600) { _ in () }) {
+            XCTAssertTrue(String(describing: $0).contains("certifies another key"), "\($0)")
+        }
+        XCTAssertThrowsError(try SSHPrivateKey.generate(.ed25519).withAgentAddRequest(certificate: cert.blob, comment: "", lifetime: 600) { _ in () })
     }
 
     // MARK: refusals

@@ -84,6 +84,10 @@ let package = Package(
                 "VouchCore", "VouchService", "VouchHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `vouch login` and `vouch ssh issue-credentials` talk to a server (mTLS for cert logins)
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/vouch"
         ),

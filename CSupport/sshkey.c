@@ -887,3 +887,66 @@ int vouch_ssh_privkey_sign(const vouch_ssh_privkey *k, const uint8_t *data, size
     *siglen = b.n - 4;
     return 0;
 }
+
+/* ---- ssh-agent: the request that loads a key with its certificate ---- */
+
+/* The agent's add-identity request (RFC 9987, draft-miller-ssh-agent): uint32 length,
+ * byte SSH_AGENTC_ADD_IDENTITY (17) or, with a lifetime, SSH_AGENTC_ADD_ID_CONSTRAINED
+ * (25); the key as OpenSSH serializes a certified private key (the certificate type
+ * name, the certificate's blob, then the private fields: the public ones are in the
+ * certificate); string comment; and the lifetime constraint (byte 1, uint32 seconds).
+ * The buffer is secret: grown without leaving copies, wiped on failure; the caller wipes
+ * and frees it with vouch_ssh_secret_free. */
+int vouch_ssh_agent_add_request(const vouch_ssh_privkey *k, const uint8_t *cert, size_t certlen, const char *comment,
+                                uint32_t lifetime, uint8_t **out, size_t *outlen, vouch_diag *d) {
+    if (!k || !out || !outlen || !cert) return vouch_fail(d, VOUCH_E_ARG, -1, "invalid argument");
+    *out = NULL;
+    *outlen = 0;
+    size_t publen = 0;
+    const uint8_t *pub = vouch_ssh_pubkey_blob(k->pub, &publen);
+    vsshr pr = {pub, pub + publen};
+    vspan ptype;
+    if (vsshr_string(&pr, &ptype)) return vouch_fail(d, VOUCH_E_INTERNAL, -1, "the key's public blob is malformed");
+    vspan fields = {pr.p, (size_t)(pr.end - pr.p)}; /* the public fields, after the type name */
+    /* the certificate must certify this very key: its type, a nonce, then the same public fields */
+    vsshr r = {cert, cert + certlen};
+    vspan ctype, nonce;
+    if (vsshr_text(&r, &ctype) || vsshr_string(&r, &nonce))
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the certificate does not start with its type and nonce");
+    int ti = vssh_type_by_name(ctype, true);
+    if (ti < 0 || TYPES[ti].kind != k->kind)
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the certificate is not a %s certificate", vssh_type_name(k->kind));
+    if ((size_t)(r.end - r.p) < fields.n || memcmp(r.p, fields.p, fields.n) != 0)
+        return vouch_fail(d, VOUCH_E_SSH_MALFORMED, -1, "the certificate certifies another key");
+    for (const char *c = comment; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) return vouch_fail(d, VOUCH_E_ARG, -1, "control characters in the comment");
+    vbuf m = {.secret = true};
+    size_t at = 0;
+    uint8_t code = lifetime ? 25 : 17;
+    int rc = vsshw_open(&m, &at) || vbuf_put(&m, &code, 1) ? VOUCH_E_NOMEM : 0;
+    if (!rc) rc = vsshw_cstr(&m, vssh_cert_type_name(k->kind)) || vsshw_string(&m, cert, certlen);
+    if (!rc && k->kind == VOUCH_SSH_ED25519) { /* string public key, string seed || public key */
+        rc = vsshw_string(&m, k->ed25519 + 32, 32) || vsshw_string(&m, k->ed25519, 64);
+    } else if (!rc && k->kind == VOUCH_SSH_RSA) { /* d, iqmp, p, q (n and e are in the certificate) */
+        const char *names[] = {OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, OSSL_PKEY_PARAM_RSA_FACTOR1,
+                               OSSL_PKEY_PARAM_RSA_FACTOR2};
+        for (int i = 0; i < 4 && !rc; i++) rc = put_bn(&m, k->pkey, names[i]);
+    } else if (!rc) { /* ECDSA: the scalar (the curve and point are in the certificate) */
+        rc = put_bn(&m, k->pkey, OSSL_PKEY_PARAM_PRIV_KEY);
+    }
+    if (!rc) rc = vsshw_cstr(&m, comment ? comment : "");
+    if (!rc && lifetime) {
+        uint8_t constraint = 1; /* SSH_AGENT_CONSTRAIN_LIFETIME */
+        rc = vbuf_put(&m, &constraint, 1) || vsshw_u32(&m, lifetime);
+    }
+    if (!rc) vsshw_close(&m, at);
+    ERR_clear_error();
+    if (rc) {
+        if (m.p) sodium_memzero(m.p, m.cap);
+        free(m.p);
+        return vouch_fail(d, rc == VOUCH_E_INTERNAL ? VOUCH_E_INTERNAL : VOUCH_E_NOMEM, -1, "cannot encode the key for the agent");
+    }
+    *out = m.p;
+    *outlen = m.n;
+    return 0;
+}

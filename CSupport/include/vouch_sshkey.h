@@ -46,6 +46,15 @@ int vouch_ssh_privkey_sign(const vouch_ssh_privkey *k, const uint8_t *data, size
 int vouch_ssh_cert_sign(const vouch_ssh_privkey *ca, const vouch_ssh_cert_request *req, uint8_t **blob, size_t *len,
                         vouch_diag *diag);
 
+/* The ssh-agent request (RFC 9987) that loads k with its certificate (a certificate blob
+ * that must certify k) for lifetime seconds (0: no constraint): the whole framed
+ * message, SSH_AGENTC_ADD_ID_CONSTRAINED (or SSH_AGENTC_ADD_IDENTITY without a
+ * lifetime) with the private fields OpenSSH's agent reads for Ed25519, ECDSA and RSA
+ * certificates. A new secret buffer the caller sends, then wipes
+ * and frees with vouch_ssh_secret_free((char *)*out, *outlen). */
+int vouch_ssh_agent_add_request(const vouch_ssh_privkey *k, const uint8_t *cert, size_t certlen, const char *comment,
+                                uint32_t lifetime, uint8_t **out, size_t *outlen, vouch_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -305,3 +305,22 @@ public final class SSHCertificate: @unchecked Sendable {
         typeName + " " + Base64.encode(blob, .standard) + (comment.map { " " + sshComment($0) } ?? "")
     }
 }
+
+extension SSHPrivateKey {
+    /// Hands `body` the ssh-agent request that loads this key with `certificate` (a
+    /// certificate blob for this key) for `lifetime` seconds (0: no constraint). The
+    /// request holds the private key: it is built by the core, lent to `body` only (to
+    /// write to the agent's socket), then wiped and freed.
+    public func withAgentAddRequest<R>(certificate: [UInt8], comment: String, lifetime: UInt32,
+                                       _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        var out: UnsafeMutablePointer<UInt8>?
+        var n = 0
+        try checked { diag in
+            certificate.withUnsafeBufferPointer {
+                vouch_ssh_agent_add_request(raw, $0.baseAddress, $0.count, sshComment(comment), lifetime, &out, &n, diag)
+            }
+        }
+        defer { vouch_ssh_secret_free(UnsafeMutableRawPointer(out)?.assumingMemoryBound(to: CChar.self), n) }
+        return try body(UnsafeRawBufferPointer(start: out, count: n))
+    }
+}

@@ -66,8 +66,13 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func response(_ request: Request, status: HTTPResponse.Status, code: String, message: String) -> Response {
-        isVaultPath(request.uri.path)
+        var r = isVaultPath(request.uri.path)
             ? json(VaultErrors(errors: [message]), status: status)
             : json(APIError(error: code, message: message, statusCode: status.code), status: status)
+        // the stable code where Vault's body has no room for it (`vouch login` and `vouch ssh` show it)
+        r.headers[errorCodeHeader] = code
+        return r
     }
+
+    static let errorCodeHeader = HTTPField.Name("X-Vouch-Error")!
 }

@@ -10,7 +10,8 @@ import Glibc
 
 struct SSHCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ssh", abstract: "OpenSSH certificates and keys.", subcommands: [Sign.self, Keygen.self, Inspect.self, KRL.self])
+        commandName: "ssh", abstract: "OpenSSH certificates and keys.",
+        subcommands: [Sign.self, Keygen.self, Inspect.self, KRL.self, SSHCredentialsCommand.self])
 
     /// The extensions `ssh-keygen -s` puts in a user certificate when told nothing.
     static let defaultUserExtensions = [

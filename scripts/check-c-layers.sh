@@ -16,8 +16,9 @@ cd "$(dirname "$0")/.."
 LAYERS='
 base64   : pem jwt sshkey sshcert
 der      : pem cert sig spki crl verify truststore linkcache names jwt sshwire sshkey sshcert
-sshwire  : sshkey sshcert
-sshkey   : sshcert
+sshwire  : sshkey sshcert krl
+sshkey   : sshcert krl
+sshcert  : krl
 revset   : crl verify truststore
 crl      : verify
 truststore : verify

@@ -12,3 +12,4 @@
 #include "vouch_ssh.h"
 #include "vouch_sshkey.h"
 #include "vouch_base64.h"
+#include "vouch_hcl.h"

@@ -529,7 +529,8 @@ static json_t *parse_body(hparser *h, size_t depth, int closing, size_t open_at)
             }
             if (h->type == T_ERROR) goto fail;
             if (h->type != T_LBRACE) {
-                fail_at(h, h->start, "expected '=' or '{' after \"%.64s\", found %s", keys[0], describe(h, tmp, sizeof tmp));
+                if (nkeys == 1) fail_at(h, h->start, "expected '=' or '{' after \"%.64s\", found %s", keys[0], describe(h, tmp, sizeof tmp));
+                else fail_at(h, h->start, "expected '{' after the labels of \"%.64s\", found %s", keys[0], describe(h, tmp, sizeof tmp));
                 goto fail;
             }
             size_t open = h->start;

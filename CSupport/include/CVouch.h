@@ -13,3 +13,4 @@
 #include "vouch_sshkey.h"
 #include "vouch_base64.h"
 #include "vouch_krl.h"
+#include "vouch_hcl.h"

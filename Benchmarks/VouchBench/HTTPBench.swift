@@ -87,4 +87,5 @@ func httpBench(vouch: String, pkiDir: URL, rootPEM: String, leafPEM: String) {
                      + "each login verifies a P-256 chain, issues and stores a token", secs, login.p50ms, login.p99ms,
                      ceiling.p50ms, ceiling.p99ms))
     httpJWTBench(base: base, admin: admin, dir: pkiDir, ceiling: ceiling, secs: secs)
+    httpSSHBench(base: base, admin: admin, dir: pkiDir, ceiling: ceiling, secs: secs)
 }

@@ -3,11 +3,14 @@
 import Hummingbird
 import NIOCore
 import NIOSSL
+import VouchService
 
 public struct VouchContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
     public let remoteAddress: SocketAddress?
+    /// The caller the ACL middleware authorized for this /v1/ call (root for the admin token).
+    var holder: TokenRecord?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -19,6 +19,7 @@ public enum VouchServer {
         let router = Router(context: VouchContext.self)
         router.add(middleware: MetricsMiddleware(metrics: vouch.metrics, logger: logger))
         router.add(middleware: ErrorMiddleware(logger: logger, metrics: vouch.metrics))
+        router.add(middleware: ACLMiddleware(vouch: vouch, settings: settings))
         let table = RouteTable(router: router)
         table.addSystemRoutes(vouch: vouch)
         table.addIdentityRoutes(vouch: vouch, settings: settings)
@@ -30,6 +31,8 @@ public enum VouchServer {
         table.addKubernetesAuthRoutes(vouch: vouch, settings: settings)
         table.addVaultAuthMountRoutes(vouch: vouch, settings: settings)
         table.addVaultSSHRoutes(vouch: vouch, settings: settings)
+        table.addInfisicalSSHRoutes(vouch: vouch, settings: settings)
+        table.addVaultPolicyRoutes(vouch: vouch, settings: settings)
         return table
     }
 

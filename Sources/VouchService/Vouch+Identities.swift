@@ -17,6 +17,10 @@ extension Vouch {
         guard list.count <= 64, list.allSatisfy({ $0.utf8.count <= 128 }) else {
             throw ServiceError.badRequest("invalid_policies", "at most 64 policies of at most 128 bytes each")
         }
+        // as Vault: "auth methods cannot create root tokens" (the admin token is the only root)
+        guard !list.contains(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == "root" }) else {
+            throw ServiceError.badRequest("invalid_policies", "the root policy cannot be granted by a login (the admin token is root)")
+        }
         return list
     }
 

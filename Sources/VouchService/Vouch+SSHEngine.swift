@@ -264,24 +264,32 @@ extension Vouch {
         -> SSHSignResult
     {
         let m = try sshMount(path)
-        // the admin token is root, as Vault's; anyone else presents an access token (a use is counted)
-        let holder = isAdmin(token)
-            ? TokenRecord(id: "", accessor: "admin", subject: "admin", authMethod: "admin", displayName: "root", policies: ["root"],
-                          metadata: [:], createdAt: 0, expiresAt: 0, maxExpiresAt: 0, ttl: 0, uses: 0, usesLimit: 0, trustedIPs: [],
-                          revoked: false)
-            : try await useToken(token, remote: remote)
+        let holder = try await authorize(token: token, path: "\(m.path)/sign/\(roleName.lowercased())", .update, remote: remote)
+        return try await signSSH(mount: m.path, role: roleName, input, holder: holder, remote: remote)
+    }
+
+    /// Signs for a holder already authorized for `{mount}/sign/{role}` (the HTTP front's check).
+    public func signSSH(mount path: String, role roleName: String, _ input: SSHSignInput, holder: TokenRecord, remote: String) async throws
+        -> SSHSignResult
+    {
+        let m = try sshMount(path)
+        let subject = m.path + "/" + roleName.lowercased()
         func refuse(_ code: String, _ message: String) -> ServiceError {
-            audit.record(.init(type: "ssh", action: "sign", outcome: "refused", remote: remote, subject: m.path + "/" + roleName.lowercased(),
-                               code: code, reason: message, accessor: holder.accessor))
-            metrics.increment("vouch_ssh_certificates_total", [("outcome", "refused")])
-            return ServiceError.badRequest(code, message)
+            sshRefusal("sign", subject: subject, holder: holder, remote: remote, code: code, message)
         }
-        guard let state = current.ssh[m.path], let ca = state.ca else { throw refuse("ca_not_configured", "no CA key is configured for \(m.path)/") }
+        guard let state = current.ssh[m.path], let ca = state.ca, let caKey = state.caPublicKey else {
+            throw refuse("ca_not_configured", "no CA key is configured for \(m.path)/")
+        }
         guard let role = state.roles[roleName.lowercased()] else { throw refuse("role_not_found", "Unknown role: \(roleName.lowercased())") }
-        let key: SSHPublicKey
-        do { key = try SSHPublicKey(line: input.publicKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch let e as VouchError {
-            throw refuse("invalid_public_key", "failed to parse public_key as SSH key: \(e.message)")
-        }
+        let key = try sshPublicKey(input.publicKey, refuse: refuse)
+        let plan = try Self.plan(role, input, key: key, holder: holder, refuse: refuse)
+        return try await signAndRecord(SSHSigningCA(reference: m.path, authority: ca, publicKey: caKey), plan, key: key, holder: holder,
+                                       role: role.name, action: "sign", subject: m.path + "/" + role.name, remote: remote)
+    }
+
+    /// What a Vault role lets `input` have, or why not.
+    static func plan(_ role: SSHRole, _ input: SSHSignInput, key: SSHPublicKey, holder: TokenRecord,
+                     refuse: (String, String) -> ServiceError) throws -> SSHCertificatePlan {
         if !role.allowedUserKeyLengths.isEmpty {
             let names: [String] = switch key.kind {
             case .rsa: ["rsa", "ssh-rsa"]
@@ -324,9 +332,9 @@ extension Vouch {
         let ttl = input.ttl.flatMap { $0 > 0 ? $0 : nil } ?? (role.ttl == 0 ? min(Self.sshDefaultTTL, maxTTL) : role.ttl)
         guard ttl <= maxTTL else { throw refuse("ttl_too_long", "ttl is larger than maximum allowed (\(maxTTL))") }
         guard input.keyID.isEmpty || role.allowUserKeyIDs else { throw refuse("key_id_not_allowed", "setting key_id is not allowed by role") }
-        let keyHash = Secrets.sha256(key.blob).map { String(format: "%02x", $0) }.joined()
         var keyID = input.keyID
         if keyID.isEmpty {
+            let keyHash = Secrets.sha256(key.blob).map { String(format: "%02x", $0) }.joined()
             let format = role.keyIDFormat.isEmpty ? "vault-{{token_display_name}}-{{public_key_hash}}" : role.keyIDFormat
             keyID = format.replacingOccurrences(of: "{{token_display_name}}", with: holder.displayName)
                 .replacingOccurrences(of: "{{role_name}}", with: role.name).replacingOccurrences(of: "{{public_key_hash}}", with: keyHash)
@@ -347,49 +355,32 @@ extension Vouch {
         }
         if extensions.isEmpty { extensions = role.defaultExtensions }
         if type == .host { extensions = [:] }  // extensions are for user certificates
-        let now = self.now()
-        var request = SSHCertificateRequest(key: key, type: type, validAfter: UInt64(max(now - 30, 0)), validBefore: UInt64(now + Int64(ttl)))
-        request.keyID = keyID
-        request.principals = principals
-        request.criticalOptions = critical
-        request.extensions = extensions.keys.sorted()
-        request.rsaSHA256 = role.algorithmSigner != "rsa-sha2-512"
-        for _ in 0..<4 {
-            request.serial = Secrets.random(count: 8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let signed: SSHSignedCertificate
-            do { signed = try ca.sign(request) } catch let e as VouchError { throw refuse("invalid_request", e.message) }
-            let serial = String(request.serial, radix: 16)
-            let record = SSHCertificateRecord(
-                mount: m.path, serial: serial, role: role.name, keyID: keyID, principals: principals, type: type.rawValue,
-                validAfter: request.validAfter, validBefore: request.validBefore, fingerprint: key.fingerprint, requester: holder.subject,
-                accessor: holder.accessor, issuedAt: now)
-            // a serial is unique per CA: on the (2^-64) chance of a repeat, sign again
-            guard try await store.insertSSHCertificate(record) else { continue }
-            audit.record(.init(type: "ssh", action: "sign", outcome: "ok", remote: remote, subject: m.path + "/" + role.name,
-                               accessor: holder.accessor, extra: ["serial": serial, "key_id": keyID, "principals": principals.joined(separator: ",")]))
-            metrics.increment("vouch_ssh_certificates_total", [("outcome", "signed")])
-            return SSHSignResult(serial: serial, signedKey: signed.line() + "\n", record: record)
-        }
-        throw ServiceError(.unavailable, "serial_exhausted", "no unused serial number was found")
+        return SSHCertificatePlan(type: type, principals: principals, ttl: ttl, keyID: keyID, criticalOptions: critical,
+                                  extensions: extensions.keys.sorted(), rsaSHA256: role.algorithmSigner != "rsa-sha2-512")
     }
 
     /// Makes a key pair for the caller and signs its public key (Vault's issue).
     public func issueSSH(mount path: String, role: String, keyType: String, keyBits: Int, _ input: SSHSignInput, token: String, remote: String)
         async throws -> SSHSignResult
     {
+        let m = try sshMount(path)
+        let holder = try await authorize(token: token, path: "\(m.path)/issue/\(role.lowercased())", .update, remote: remote)
+        return try await issueSSH(mount: m.path, role: role, keyType: keyType, keyBits: keyBits, input, holder: holder, remote: remote)
+    }
+
+    public func issueSSH(mount path: String, role: String, keyType: String, keyBits: Int, _ input: SSHSignInput, holder: TokenRecord,
+                         remote: String) async throws -> SSHSignResult
+    {
         let (kind, bits) = try Self.sshKeyKind(keyType.isEmpty ? "ssh-ed25519" : keyType, bits: keyBits)
         let key = try SSHPrivateKey.generate(kind, bits: bits)
         var q = input
         q.publicKey = key.publicKey.line()
-        var r = try await signSSH(mount: path, role: role, q, token: token, remote: remote)
+        var r = try await signSSH(mount: path, role: role, q, holder: holder, remote: remote)
         r.privateKey = key.openSSHFormat()
         r.publicKey = q.publicKey
         r.keyType = key.publicKey.typeName
         return r
     }
 
-    public func sshCertificates(mount path: String) async throws -> [SSHCertificateRecord] {
-        let m = try sshMount(path)
-        return try await store.sshCertificates(mount: m.path)
-    }
+
 }

@@ -22,7 +22,7 @@ extension Vouch {
     }
 
     /// The server's record of a token this server signed and still knows, or why not.
-    private func record(of token: String) async throws -> TokenRecord {
+    func record(of token: String) async throws -> TokenRecord {
         let t = now()
         guard let claims = signer.verify(token, now: t) else {
             // an expired token of ours says so; anything else is simply not valid

@@ -54,6 +54,11 @@ final class CLICredentialsTests: XCTestCase {
             "allow_user_certificates": true, "default_extensions": ["permit-pty": ""],
         ], vaultToken: s.adminToken, args: args)
         XCTAssertEqual(r.status, 204, r.body)
+        // the policy the logins grant: sign under dev (and under any template, for Infisical's shape)
+        r = try curl("PUT", s.base + "/v1/sys/policies/acl/ssh-users", json: [
+            "policy": "path \"ssh/sign/dev\" { capabilities = [\"update\"] }\npath \"ssh/templates/+/sign\" { capabilities = [\"update\"] }",
+        ], vaultToken: s.adminToken, args: args)
+        XCTAssertEqual(r.status, 204, r.body)
         let key = path("ci.pem")
         try PKI.run(["openssl", "genpkey"] + KeyType.p256.genpkeyArgs + ["-out", key])
         let pub = String(decoding: try PKI.run(["openssl", "pkey", "-in", key, "-pubout"]), as: UTF8.self)
@@ -393,15 +398,13 @@ final class CLICredentialsTests: XCTestCase {
         XCTAssertTrue(r.err.contains("error (insecure_address): a certificate login"), r.err)
     }
 
-    /// NEEDS THE SERVER ROUTE: Infisical's POST /api/v1/ssh/certificates/sign (with its
-    /// SSH CA and certificate-template routes, in Infisical's shapes). Skipped only while
-    /// the sign route answers 404.
-    func testInfisicalTemplateShapeNeedsTheServerRoute() throws {
+    /// Infisical's shape: a CA and a template made through Infisical's own paths
+    /// (/api/v1/ssh/ca, /api/v1/ssh/certificate-templates), then `issue-credentials
+    /// --template`, which signs through /api/v1/ssh/certificates/sign.
+    func testInfisicalTemplateShape() throws {
         try requireRoot()
         let (s, _) = try serverWithSSHAndJWT()
         defer { s.stop() }
-        let probe = try curl("POST", s.base + "/api/v1/ssh/certificates/sign", json: [:], token: s.adminToken)
-        if probe.status == 404 { throw XCTSkip("POST /api/v1/ssh/certificates/sign is not served yet (404): the template shape waits for it") }
         // an SSH CA and a template, as Infisical makes them
         var c = try curl("POST", s.base + "/api/v1/ssh/ca", json: ["friendlyName": "cli-test", "keyAlgorithm": "ED25519"], token: s.adminToken)
         XCTAssertEqual(c.status, 200, "Infisical's POST /api/v1/ssh/ca: \(c.body)")

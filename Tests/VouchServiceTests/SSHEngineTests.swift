@@ -74,7 +74,7 @@ final class SSHEngineTests: XCTestCase {
             XCTAssertTrue(shown.contains("permit-pty"), shown)
             XCTAssertTrue(shown.contains("Key ID: \"vault-root-"), shown)
         }
-        let records = try await v.sshCertificates(mount: "ssh")
+        let records = try await v.sshCertificates(.mount("ssh")).certificates.map(\.record)
         XCTAssertEqual(records.count, 1)
         XCTAssertEqual(records.first?.principals, ["root"])
         XCTAssertEqual(records.first?.requester, "admin")
@@ -160,7 +160,8 @@ final class SSHEngineTests: XCTestCase {
         // an access token from a login, not only the admin token
         let keyPEM = path("issuer.pem")
         try PKI.run(["openssl", "genpkey"] + KeyType.p256.genpkeyArgs + ["-out", keyPEM])
-        let id = try await v.createIdentity(name: "signer", role: nil, policies: nil, remote: nil).id
+        try await v.putPolicy("ssh-hosts", text: #"path "ssh/sign/hosts" { capabilities = ["update"] }"#, remote: nil)
+        let id = try await v.createIdentity(name: "signer", role: nil, policies: ["ssh-hosts"], remote: nil).id
         var auth = JWTAuthInput()
         auth.configurationType = "static"
         auth.publicKeys = [String(decoding: try PKI.run(["openssl", "pkey", "-in", keyPEM, "-pubout"]), as: UTF8.self)]
@@ -168,6 +169,11 @@ final class SSHEngineTests: XCTestCase {
         let jwt = try OIDCProvider.mint([.init(key: keyPEM, alg: "ES256", kid: nil, claims: ["sub": "ci", "exp": "now+600"])])[0]
         let login = try await v.loginJWTAuth(.jwt, identityId: id, jwt: jwt, remote: "10.0.0.1")
         let r = try await v.signSSH(mount: "ssh", role: "hosts", i, token: login.accessToken, remote: "10.0.0.1")
+        // the policy names sign/hosts only: issue under the same role is another path
+        let denied = await code { _ = try await v.issueSSH(mount: "ssh", role: "hosts", keyType: "", keyBits: 0, i, token: login.accessToken,
+                                                           remote: "10.0.0.1") }
+        XCTAssertEqual(denied, "permission_denied")
+        XCTAssertTrue(f.audit.contains(#""type":"acl""#) && f.audit.contains("ssh/issue/hosts"), f.audit)
         let cert = try SSHCertificate(line: r.signedKey.trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertEqual(cert.type, .host)
         XCTAssertEqual(cert.keyID, "web-1")
@@ -188,8 +194,35 @@ final class SSHEngineTests: XCTestCase {
                                           remote: "10.0.0.1")
         XCTAssertTrue(issued.privateKey?.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") ?? false)
         XCTAssertEqual(try SSHPrivateKey(pem: Array(issued.privateKey!.utf8)).publicKey.line(), issued.publicKey)
-        let recorded = try await v.sshCertificates(mount: "ssh")
+        let recorded = try await v.sshCertificates(.mount("ssh")).certificates
         XCTAssertEqual(recorded.count, 2)
+    }
+
+    func testSecretsMountAndKeyTypeRefusals() async throws {
+        let f = try await Fixture()
+        let v = f.vouch
+        for reserved in ["sys", "auth", "identity", "cubbyhole", "token"] {
+            let c = await code { try await v.enableSecretsMount(path: reserved, type: "ssh", description: "", remote: nil) }
+            XCTAssertEqual(c, "reserved_path", reserved)
+        }
+        var c = await code { try await v.enableSecretsMount(path: "kv", type: "kv", description: "", remote: nil) }
+        XCTAssertEqual(c, "unsupported_mount")
+        c = await code { try await v.enableSecretsMount(path: "a/b", type: "ssh", description: "", remote: nil) }
+        XCTAssertEqual(c, "invalid_path")
+        c = await code { try await v.enableSecretsMount(path: "ssh", type: "ssh", description: "", remote: nil) }
+        XCTAssertEqual(c, "path_in_use")
+        c = await code { try await v.disableSecretsMount(path: "ssh", remote: nil) }
+        XCTAssertEqual(c, "builtin_mount")
+        c = await code { try await v.enableSecretsMount(path: "ssh2", type: "ssh", description: String(repeating: "x", count: 1025), remote: nil) }
+        XCTAssertEqual(c, "invalid_description")
+        for (type, bits) in [("ssh-rsa", 1024), ("ec", 521), ("ecdsa-sha2-nistp256", 384), ("ssh-ed25519", 4096)] {
+            c = await code { _ = try await v.putSSHCA(mount: "ssh", generate: true, keyType: type, keyBits: bits, privateKey: "", publicKey: "",
+                                                      remote: nil) }
+            XCTAssertEqual(c, "invalid_key_bits", "\(type) \(bits)")
+        }
+        c = await code { _ = try await v.putSSHCA(mount: "nowhere", generate: true, keyType: "ssh-ed25519", keyBits: 0, privateKey: "",
+                                                  publicKey: "", remote: nil) }
+        XCTAssertEqual(c, "mount_not_found")
     }
 
     func testCAKeysAtRest() async throws {

@@ -33,9 +33,11 @@ extension Request {
 }
 
 extension Vouch {
-    /// Throws unless the request carries the admin token; a refusal is audited with the
+    /// Throws unless the request carries the admin token (or, on /v1/, passed the policy check); a refusal is audited with the
     /// caller's address and the path (never the token).
     func requireAdmin(_ request: Request, _ context: VouchContext, settings: ServerSettings) throws {
+        // a /v1/ call the caller's policies allow (the ACL middleware decided; root is the admin)
+        if context.holder != nil, ErrorMiddleware.isVaultPath(request.uri.path) { return }
         guard let token = request.presentedToken else {
             auditAdminRefusal(request, context, settings: settings, code: "missing_token")
             throw ServiceError(.unauthorized, "missing_token", "this call needs the admin token (Authorization: Bearer or X-Vault-Token)")

@@ -201,6 +201,12 @@ struct SSHSignedData: Encodable, Sendable {
     let signed_key: String
 }
 
+struct SSHCertificateKeys: Encodable, Sendable {
+    let keys: [String]
+    let key_info: [String: SSHCertificateBody]
+    let next: String?
+}
+
 struct SSHIssuedData: Encodable, Sendable {
     let serial_number: String
     let signed_key: String
@@ -291,31 +297,66 @@ extension RouteTable {
             if names.isEmpty { throw ServiceError.notFound("no_roles", "no roles") }
             return json(vault(data: VaultKeys(keys: names)))
         }
-        @Sendable func holder(_ request: Request) throws -> String {
-            guard let t = request.presentedToken else { throw ServiceError(.forbidden, "missing_token", "permission denied") }
-            return t.value
+        /// The caller the ACL middleware authorized (one use counted there).
+        @Sendable func holder(_ context: VouchContext) throws -> TokenRecord {
+            guard let h = context.holder else { throw ServiceError(.forbidden, "missing_token", "permission denied") }
+            return h
         }
         let sign = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
-            let token = try holder(request)
+            let h = try holder(context)
             let b = try await request.decode(SSHSignRequest.self, limit: settings.maxBodyBytes)
             guard let key = b.public_key, !key.isEmpty else { throw ServiceError.badRequest("missing_field", "missing public_key") }
             let r = try await vouch.signSSH(mount: context.parameters.require("mount"), role: context.parameters.require("role"),
-                                            b.input(publicKey: key), token: token, remote: settings.caller(request, context).ip)
+                                            b.input(publicKey: key), holder: h, remote: settings.caller(request, context).ip)
             return json(vault(data: SSHSignedData(serial_number: r.serial, signed_key: r.signedKey)))
         }
         on(.post, base + "/sign/{role}", sign)
         on(.put, base + "/sign/{role}", sign)
         let issue = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
-            let token = try holder(request)
+            let h = try holder(context)
             let b = try await request.decode(SSHSignRequest.self, limit: settings.maxBodyBytes)
             let r = try await vouch.issueSSH(mount: context.parameters.require("mount"), role: context.parameters.require("role"),
-                                             keyType: b.key_type ?? "", keyBits: b.key_bits ?? 0, b.input(publicKey: ""), token: token,
+                                             keyType: b.key_type ?? "", keyBits: b.key_bits ?? 0, b.input(publicKey: ""), holder: h,
                                              remote: settings.caller(request, context).ip)
             return json(vault(data: SSHIssuedData(serial_number: r.serial, signed_key: r.signedKey, private_key: r.privateKey ?? "",
                                                   private_key_type: r.keyType ?? "")))
         }
         on(.post, base + "/issue/{role}", issue)
         on(.put, base + "/issue/{role}", issue)
+
+        // what the CA signed, revoked, and its KRL (Vouch's own: Vault's engine has none)
+        on(.get, base + "/certs") { request, context in
+            try vouch.requireAdmin(request, context, settings: settings)
+            try Self.requireList(request)
+            let (after, limit) = try certificatePage(request)
+            let (list, next) = try await vouch.sshCertificates(.mount(context.parameters.require("mount")), after: after, limit: limit)
+            if list.isEmpty { throw ServiceError.notFound("no_certificates", "no certificates") }
+            return json(vault(data: SSHCertificateKeys(keys: list.map(\.record.serial),
+                                                       key_info: Dictionary(list.map { ($0.record.serial, SSHCertificateBody($0, decimal: false)) },
+                                                                            uniquingKeysWith: { a, _ in a }),
+                                                       next: next.map(String.init))))
+        }
+        on(.get, base + "/cert/{serial}") { request, context in
+            try vouch.requireAdmin(request, context, settings: settings)
+            guard let serial = SSHSerial.parse(try context.parameters.require("serial"), decimal: false) else {
+                throw ServiceError.badRequest("invalid_serial", "the serial number is hex (as sign answers it), 64 bits")
+            }
+            let s = try await vouch.sshCertificate(.mount(context.parameters.require("mount")), serial: serial)
+            return json(vault(data: SSHCertificateBody(s, decimal: false)))
+        }
+        let revoke = { @Sendable (request: Request, context: VouchContext) async throws -> Response in
+            try vouch.requireAdmin(request, context, settings: settings)
+            let b = try await request.decode(SSHRevokeRequest.self, limit: settings.maxBodyBytes)
+            let ca = SSHCAName.mount(try context.parameters.require("mount"))
+            let added = try await vouch.revokeSSH(ca, try b.target(decimal: false), by: try holder(context).accessor,
+                                                  remote: settings.caller(request, context).ip)
+            return json(vault(data: SSHRevoked(revoked: added, krlVersion: try await vouch.sshKRL(ca).version)))
+        }
+        on(.post, base + "/revoke", revoke)
+        on(.put, base + "/revoke", revoke)
+        on(.get, base + "/krl") { request, context in
+            krlResponse(try await vouch.sshKRL(.mount(context.parameters.require("mount"))), request)
+        }
     }
 }
 

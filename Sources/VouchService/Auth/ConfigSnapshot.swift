@@ -72,6 +72,16 @@ final class ConfigSnapshot: Sendable {
     }
     let secretsMounts: [String: SecretsMount]
     let ssh: [String: SSHMount]
+    /// An Infisical-shaped SSH CA and its key, unsealed once here (nil: it could not be).
+    struct SSHAuthorityState: Sendable {
+        let doc: SSHAuthority
+        let ca: SSHCertificateAuthority?
+    }
+    let sshAuthorities: [String: SSHAuthorityState]
+    let sshTemplates: [String: SSHCertificateTemplate]
+    /// ACL policies by name (`default` always), and the ACLs of the sets tokens carry.
+    let policies: [String: ACLPolicy]
+    let aclCache: ACLCache
     static let defaultSecretsMounts = [SecretsMount(path: "ssh", type: "ssh", description: "", accessor: "ssh_vouch", uuid: "", builtin: true)]
 
     let identityKubernetes: [String: IdentityKubernetes]
@@ -240,6 +250,22 @@ final class ConfigSnapshot: Sendable {
         }
         secretsMounts = sm
         self.ssh = ssh
+        var authorities: [String: SSHAuthorityState] = [:]
+        for (id, a) in docs(DocumentKind.sshAuthority, SSHAuthority.self) {
+            var ca: SSHCertificateAuthority?
+            if let context {
+                do {
+                    ca = SSHCertificateAuthority(key: try SSHPrivateKey(pem: try context.sealer.open(a.sealedPrivateKey, context: "ssh-ca-private-key")))
+                } catch {
+                    warnings.append("ssh CA \(id): \(error)")
+                }
+            }
+            authorities[id] = SSHAuthorityState(doc: a, ca: ca)
+        }
+        sshAuthorities = authorities
+        sshTemplates = Dictionary(docs(DocumentKind.sshTemplate, SSHCertificateTemplate.self), uniquingKeysWith: { a, _ in a })
+        policies = Vouch.compiledPolicies(docs(DocumentKind.policy, StoredPolicy.self), warnings: &warnings)
+        aclCache = ACLCache(policies)
         identityKubernetes = ik
         vaultKubernetes = vk
         clustersInUse = clusters

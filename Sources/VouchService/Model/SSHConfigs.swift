@@ -61,4 +61,65 @@ public struct SSHCertificateRecord: Codable, Sendable, Equatable {
     public var requester: String       // the token's subject
     public var accessor: String        // the token's accessor
     public var issuedAt: Int64
+    /// The public key line of the CA that signed it (absent in records written before it
+    /// was kept: those are the mount's current CA's).
+    public var caPublicKey: String?
+}
+
+extension SSHCertificateRecord {
+    /// Where a certificate of an Infisical-shaped CA is recorded (a Vault mount path is one
+    /// segment, so the two never meet).
+    public static func caReference(infisicalCA id: String) -> String { "cas/" + id }
+}
+
+/// An Infisical-shaped SSH CA (`/api/v1/ssh/cas/{id}`): a key generated here (internal) or
+/// supplied (external), sealed under the master key; disabled CAs sign nothing.
+public struct SSHAuthority: Codable, Sendable, Equatable {
+    public var id: String
+    public var friendlyName: String
+    public var keyAlgorithm: String     // RSA_2048 RSA_4096 EC_prime256v1 EC_secp384r1 ED25519
+    public var keySource: String        // internal | external
+    public var status: String           // active | disabled
+    public var sealedPrivateKey: [UInt8]
+    public var publicKey: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+}
+
+/// An Infisical certificate template (`/api/v1/ssh/certificate-templates/{id}`): what a
+/// caller may have a CA sign.
+public struct SSHCertificateTemplate: Codable, Sendable, Equatable {
+    public var id: String
+    public var sshCaId: String
+    public var name: String
+    public var status: String           // active | disabled
+    public var ttl: String              // as written ("1h"); seconds in ttlSeconds
+    public var maxTTL: String
+    public var ttlSeconds: Int
+    public var maxTTLSeconds: Int
+    public var allowedUsers: [String]   // "*": any valid user name; empty: none
+    public var allowedHosts: [String]   // "*.acme.com", "example.com", IPv4, IPv6, "*"
+    public var allowUserCertificates: Bool
+    public var allowHostCertificates: Bool
+    public var allowCustomKeyIds: Bool
+    public var createdAt: Int64
+    public var updatedAt: Int64
+}
+
+/// One revocation a CA publishes in its KRL: a serial or a key id under one CA key, or a
+/// public key (by the SHA-256 of its blob) whatever signed it.
+public struct SSHRevocation: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case serial, keyID = "key_id", key }
+    public var ca: String               // the CA reference: a mount path, or cas/{id}
+    public var kind: Kind
+    /// serial: 16 hex digits; key_id: the key id; key: the SHA-256 of the key blob, hex.
+    public var value: String
+    /// The CA public key line the serial or key id is revoked under ("" for a key).
+    public var caKey: String
+    public var revokedAt: Int64
+    public var revokedBy: String        // the revoker's token accessor, or "admin"
+    /// For a key: its SHA256:... fingerprint (as records and ssh-keygen -l show it).
+    public var fingerprint: String?
+    /// Set by the store: the order of revocations (the KRL's version).
+    public var sequence: Int64 = 0
 }

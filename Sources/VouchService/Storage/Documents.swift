@@ -16,6 +16,11 @@ enum DocumentKind {
     static let secretsMount = "secrets-mount"
     static let sshCA = "ssh-ca"
     static let sshRole = "ssh-role"
+    /// Infisical-shaped SSH CAs and certificate templates (key: id).
+    static let sshAuthority = "ssh-authority"
+    static let sshTemplate = "ssh-template"
+    /// ACL policies (key: name).
+    static let policy = "acl-policy"
 
     static func identity(_ m: IdentityJWTAuth.Method) -> String { m == .oidc ? identityOIDC : identityJWT }
 }

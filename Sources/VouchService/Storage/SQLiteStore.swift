@@ -33,6 +33,12 @@ public final class SQLiteStore: Store {
             mount TEXT NOT NULL, serial TEXT NOT NULL, key_id TEXT NOT NULL, issued_at INTEGER NOT NULL, doc TEXT NOT NULL,
             PRIMARY KEY (mount, serial));
         """,
+        """
+        CREATE TABLE ssh_revocations (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, ca TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+            ca_key TEXT NOT NULL, revoked_at INTEGER NOT NULL, doc TEXT NOT NULL, UNIQUE (ca, kind, value, ca_key));
+        CREATE INDEX ssh_certificates_key_id ON ssh_certificates(mount, key_id);
+        """,
     ]
 
     public init(path: String) throws {
@@ -219,10 +225,51 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func sshCertificates(mount: String) async throws -> [SSHCertificateRecord] {
+    public func sshCertificates(mount: String, after: Int64, limit: Int) async throws -> [(cursor: Int64, record: SSHCertificateRecord)] {
         try await db.run {
-            try $0.query("SELECT doc FROM ssh_certificates WHERE mount = ? ORDER BY issued_at, serial", [.text(mount)]).map {
+            try $0.query("SELECT rowid, doc FROM ssh_certificates WHERE mount = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                         [.text(mount), .int(after), .int(Int64(limit))]
+            ).map { (cursor: $0[0].int ?? 0, record: try Self.decode(SSHCertificateRecord.self, $0[1])) }
+        }
+    }
+
+    public func sshCertificate(mount: String, serial: String) async throws -> SSHCertificateRecord? {
+        try await db.run {
+            try $0.query("SELECT doc FROM ssh_certificates WHERE mount = ? AND serial = ?", [.text(mount), .text(serial)]).first.map {
                 try Self.decode(SSHCertificateRecord.self, $0[0])
+            }
+        }
+    }
+
+    public func sshCAKeys(mount: String) async throws -> [String] {
+        try await db.run {
+            try $0.query(
+                "SELECT DISTINCT json_extract(doc, '$.caPublicKey') FROM ssh_certificates WHERE mount = ? AND json_extract(doc, '$.caPublicKey') IS NOT NULL",
+                [.text(mount)]
+            ).compactMap { $0[0].blob.map { String(decoding: $0, as: UTF8.self) } }
+        }
+    }
+
+    public func insertSSHRevocations(_ list: [SSHRevocation]) async throws -> Int {
+        try await db.run { c in
+            try c.transaction {
+                var added = 0
+                for r in list {
+                    added += try c.update(
+                        "INSERT OR IGNORE INTO ssh_revocations (ca, kind, value, ca_key, revoked_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                        [.text(r.ca), .text(r.kind.rawValue), .text(r.value), .text(r.caKey), .int(r.revokedAt), Self.encode(r)])
+                }
+                return added
+            }
+        }
+    }
+
+    public func sshRevocations(mount: String) async throws -> [SSHRevocation] {
+        try await db.run {
+            try $0.query("SELECT seq, doc FROM ssh_revocations WHERE ca = ? ORDER BY seq", [.text(mount)]).map {
+                var r = try Self.decode(SSHRevocation.self, $0[1])
+                r.sequence = $0[0].int ?? 0
+                return r
             }
         }
     }

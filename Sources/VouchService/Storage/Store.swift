@@ -60,7 +60,16 @@ public protocol Store: Sendable {
 
     /// Records a signed SSH certificate; false when its serial is already taken on its mount.
     func insertSSHCertificate(_ record: SSHCertificateRecord) async throws -> Bool
-    func sshCertificates(mount: String) async throws -> [SSHCertificateRecord]
+    /// A CA's certificates in the order they were recorded, `limit` at a time after the
+    /// cursor `after` (0: from the first); each with its own cursor.
+    func sshCertificates(mount: String, after: Int64, limit: Int) async throws -> [(cursor: Int64, record: SSHCertificateRecord)]
+    func sshCertificate(mount: String, serial: String) async throws -> SSHCertificateRecord?
+    /// The CA public keys a CA reference's certificates were signed by.
+    func sshCAKeys(mount: String) async throws -> [String]
+    /// Adds revocations (one transaction; those already there are kept); how many were new.
+    func insertSSHRevocations(_ list: [SSHRevocation]) async throws -> Int
+    /// A CA reference's revocations in the order they were made, with their sequence.
+    func sshRevocations(mount: String) async throws -> [SSHRevocation]
 
     func insertToken(_ token: TokenRecord) async throws
     func token(id: String) async throws -> TokenRecord?
@@ -75,3 +84,4 @@ public protocol Store: Sendable {
     /// Drops tokens whose hard expiry has passed.
     func purgeExpiredTokens(now: Int64) async throws -> Int
 }
+

@@ -11,13 +11,18 @@
 # cert role and a CRL, jwt and kubernetes mounts (the default ones and one enabled through
 # sys/auth each) with a config and a role, a JWT and a service-account token that log in, ssh
 # secrets mounts (the default ssh/ and st-ssh/, enabled through sys/mounts) with an Ed25519 CA
-# and roles, an Ed25519 public key to sign, and, when the server believes 127.0.0.1's
-# client-certificate header (--trusted-proxy 127.0.0.1/32), access tokens from real logins.
+# and roles, an Ed25519 public key to sign, ACL policies (HCL; st-sign, held by the login
+# identity's tokens, lets them sign and issue), Infisical SSH CAs (an Ed25519 one made by the
+# server, an external one from ssh-keygen, and two for the patches and deletes) with
+# certificate templates, certificates signed on a CA and on ssh/ (one of each revoked), the
+# ETags of two KRLs, and, when the server believes 127.0.0.1's client-certificate header
+# (--trusted-proxy 127.0.0.1/32), access tokens from real logins.
 # The server must be fresh (the seeds' names are fixed: a second run is refused at the seeds).
-# Schemathesis then draws identity ids, role, CRL and mount names, the certificate header,
-# tokens and the public key from those seeds part of the time (random values otherwise), sends
-# the admin token where the document asks for it (and to sign and issue SSH certificates, in
-# turn with an access token when there is one), and follows the document's links.
+# Schemathesis then draws identity ids, role, CRL, mount and policy names, CA and template ids,
+# serial numbers, KRL ETags, the certificate header, tokens and the public key from those seeds
+# part of the time (random values otherwise), sends the admin token where the document asks for
+# it (and to sign and issue SSH certificates and ask sys/capabilities-self, in turn with an
+# access token when there is one), and follows the document's links.
 # JWT, OIDC and Kubernetes logins may answer 503 (a documented answer: an issuer's keys or the
 # Kubernetes API cannot be reached, as with the unreachable ones seeded and fuzzed here).
 #
@@ -91,9 +96,22 @@ CLIENT_CERT_HEADER=$(python3 -c "import sys, urllib.parse; print(urllib.parse.qu
 curl -sS --fail --max-time 10 -o /dev/null "$URL/healthz"
 suffix=$(openssl rand -hex 4)
 attach=$(json '{"caCertificate": open("ca.pem").read()}')
+# Vault ACL policies (HCL): st-sign (identity c's: its tokens sign and issue under every ssh
+# role and Infisical template), st-read, and st-put and st-del for the writes and deletes
+policy() { admin PUT "/v1/sys/policies/acl/$1" "$(json '{"policy": sys.argv[1]}' "$2")"; }
+policy st-sign 'path "+/sign/*" { capabilities = ["update"] }
+path "+/issue/*" { capabilities = ["update"] }
+path "ssh/templates/+/sign" { capabilities = ["update"] }
+path "ssh/templates/+/issue" { capabilities = ["update"] }'
+policy st-read 'path "ssh/cas" { capabilities = ["list"] }
+path "ssh/cas/*" { capabilities = ["read", "list"] }
+path "sys/policies/acl/*" { capabilities = ["read"] }'
+for n in st-put st-del; do policy "$n" 'path "st/*" { capabilities = ["deny"] }'; done
+
 ids=()
 for n in a b c; do
-  id=$(admin POST /api/v1/identities "$(json '{"name": sys.argv[1]}' "st-$n-$suffix")" | field identity.id)
+  id=$(admin POST /api/v1/identities "$(json '{"name": sys.argv[1], "policies": ["st-sign"] if sys.argv[2] == "c" else []}' \
+    "st-$n-$suffix" "$n")" | field identity.id)
   admin POST "/api/v1/auth/tls-cert-auth/identities/$id" "$attach" >/dev/null
   ids+=("$id")
 done
@@ -161,6 +179,43 @@ done
 q ssh-keygen -q -t ed25519 -N '' -C st -f ssh_key
 SSH_PUBLIC_KEY=$(cat ssh_key.pub)
 
+# Infisical's SSH CAs: st-ca (Ed25519, made by the server) with templates st-tpl (any user or
+# host, custom key ids: signing uses it), st-put (for the patches) and st-del (for the deletes);
+# st-ext (external: an Ed25519 key from ssh-keygen); st-ca-put (for the patches; nothing is
+# revoked there, so its KRL's ETag stays current) and st-ca-del (for the deletes). Two
+# certificates signed under st-tpl (decimal serials) and two under ssh/'s st-role (hex), one of
+# each revoked; the ETags of st-ca-put's and st-ssh/'s KRLs (nothing revoked: If-None-Match 304s)
+ssh_ca() { admin POST /api/v1/ssh/cas "$1" | field ca.id; }
+CA_MAIN=$(ssh_ca '{"friendlyName": "st-ca", "keyAlgorithm": "ED25519"}')
+q ssh-keygen -q -t ed25519 -N '' -C st-ext -f ext_ca
+CA_EXT=$(ssh_ca "$(json '{"friendlyName": "st-ext", "keySource": "external", "publicKey": open("ext_ca.pub").read(),
+  "privateKey": open("ext_ca").read()}')")
+CA_PUT=$(ssh_ca '{"friendlyName": "st-ca-put"}')
+CA_DEL=$(ssh_ca '{"friendlyName": "st-ca-del"}')
+template() {
+  admin POST /api/v1/ssh/certificate-templates "$(json '{"sshCaId": sys.argv[1], "name": sys.argv[2], "allowedUsers": ["*"],
+    "allowedHosts": ["*"], "allowUserCertificates": True, "allowHostCertificates": True, "allowCustomKeyIds": True}' \
+    "$CA_MAIN" "$1")" | field id
+}
+TPL=$(template st-tpl)
+TPL_PUT=$(template st-put)
+TPL_DEL=$(template st-del)
+sign_ssh() {
+  admin POST /api/v1/ssh/certificates/sign "$(json '{"certificateTemplateId": sys.argv[1], "publicKey": sys.argv[2],
+    "principals": ["root"]}' "$TPL" "$SSH_PUBLIC_KEY")" | field serialNumber
+}
+SERIAL=$(sign_ssh)
+SERIAL_REVOKED=$(sign_ssh)
+admin POST "/api/v1/ssh/cas/$CA_MAIN/revoke" "{\"serialNumber\": \"$SERIAL_REVOKED\"}" >/dev/null
+vault_sign() { admin PUT /v1/ssh/sign/st-role "$(json '{"public_key": sys.argv[1]}' "$SSH_PUBLIC_KEY")" | field data.serial_number; }
+VSERIAL=$(vault_sign)
+VSERIAL_REVOKED=$(vault_sign)
+admin PUT /v1/ssh/revoke "{\"serial_number\": \"$VSERIAL_REVOKED\"}" >/dev/null
+etag() { curl -sS --fail --max-time 10 -D - -o /dev/null "$URL$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'; }
+ETAG_CA_PUT=$(etag "/api/v1/ssh/cas/$CA_PUT/krl")
+ETAG_ST_SSH=$(etag /v1/st-ssh/krl)
+CA_MAIN_UPPER=$(printf %s "$CA_MAIN" | tr a-f A-F)
+
 # tokens of identity c; none when the server does not trust this proxy
 login() {
   curl -sS --max-time 30 -X POST -H "X-SSL-Client-Cert: $CLIENT_CERT_HEADER" -H 'Content-Type: application/json' \
@@ -170,16 +225,17 @@ login() {
 TOKEN_USE=$(login)
 if [ -n "$TOKEN_USE" ]; then
   TOKEN_RENEW_SELF=$(login) TOKEN_REVOKE_SELF=$(login) TOKEN_RENEW=$(login) TOKEN_REVOKE=$(login)
-  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts, 5 access tokens"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts, 4 policies, 4 SSH CAs, 3 templates, 4 certificates, 5 access tokens"
 else
-  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts (no access tokens: 127.0.0.1 is not a trusted proxy)"
+  echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts, 4 policies, 4 SSH CAs, 3 templates, 4 certificates (no access tokens: 127.0.0.1 is not a trusted proxy)"
 fi
 
 # --- configuration ---------------------------------------------------------------------------
 # The token operations get their own token each (revoke-self ends it, renew-self with a small
 # increment shortens it) through a hook: schemathesis 4.32 keeps the first operation's
 # configured headers in its session for every later one, so per-operation headers would leak.
-# SSH sign and issue get the admin token and the access token in turn (the hook too).
+# SSH sign and issue (Vault's and Infisical's) and sys/capabilities-self get the admin token and
+# the access token in turn (the hook too; the access token's st-sign policy lets it sign).
 export VOUCH_ST_TOKEN_USE=${TOKEN_USE:-} VOUCH_ST_TOKEN_RENEW_SELF=${TOKEN_RENEW_SELF:-} \
   VOUCH_ST_TOKEN_REVOKE_SELF=${TOKEN_REVOKE_SELF:-}
 cat > hooks.py <<'PY'
@@ -194,9 +250,11 @@ TOKENS = {
     "POST /v1/auth/token/renew-self": os.environ["VOUCH_ST_TOKEN_RENEW_SELF"],
     "POST /v1/auth/token/revoke-self": os.environ["VOUCH_ST_TOKEN_REVOKE_SELF"],
 }
-# any token signs: the admin token, and the access token when there is one, in turn
-SIGNERS = [t for t in (os.environ["VOUCH_ST_ADMIN"], os.environ["VOUCH_ST_TOKEN_USE"]) if t]
-SIGN_OPERATIONS = {f"{m} /v1/{{mount}}/{op}/{{role}}" for m in ("POST", "PUT") for op in ("sign", "issue")}
+# these take the admin token, and the access token when there is one, in turn
+ADMIN = os.environ["VOUCH_ST_ADMIN"]
+SIGNERS = [t for t in (ADMIN, os.environ["VOUCH_ST_TOKEN_USE"]) if t]
+SIGN_OPERATIONS = {f"{m} /v1/{{mount}}/{op}/{{role}}" for m in ("POST", "PUT") for op in ("sign", "issue")} | {
+    "POST /api/v1/ssh/certificates/sign", "POST /api/v1/ssh/certificates/issue", "POST /v1/sys/capabilities-self"}
 signs = itertools.count()
 
 
@@ -204,10 +262,14 @@ signs = itertools.count()
 def before_call(context, case, kwargs):
     """A seeded token where the case sends none of its own (negative cases keep theirs)."""
     token = TOKENS.get(case.operation.label)
+    headers = dict(case.headers or {})
     if case.operation.label in SIGN_OPERATIONS:
         token = SIGNERS[next(signs) % len(SIGNERS)]
-    if token and not any(h.lower() in ("authorization", "x-vault-token") for h in case.headers or {}):
-        case.headers = {**(case.headers or {}), "X-Vault-Token": token}
+        # the configured admin token (where the document also offers it) is not the case's own
+        if headers.get("Authorization") == f"Bearer {ADMIN}":
+            del headers["Authorization"]
+    if token and not any(h.lower() in ("authorization", "x-vault-token") for h in headers):
+        case.headers = {**headers, "X-Vault-Token": token}
 PY
 {
   cat <<TOML
@@ -247,6 +309,32 @@ values = ["st-role", "ST-Role"]
 values = ["st-put", "st-del"]
 [dictionaries.ssh_public_keys]
 values = ["$SSH_PUBLIC_KEY"]
+[dictionaries.vault_ssh_serials]
+values = ["$VSERIAL", "$VSERIAL_REVOKED"]
+[dictionaries.ssh_revoke_mounts]
+values = ["ssh"]
+[dictionaries.ssh_cas]
+values = ["$CA_MAIN", "$CA_EXT", "$CA_MAIN_UPPER"]
+[dictionaries.ssh_cas_patched]
+values = ["$CA_PUT", "$CA_EXT"]
+[dictionaries.ssh_cas_krl]
+values = ["$CA_PUT", "$CA_MAIN"]
+[dictionaries.krl_etags]
+values = ['$ETAG_CA_PUT', '$ETAG_ST_SSH']
+[dictionaries.ssh_serials]
+values = ["$SERIAL", "$SERIAL_REVOKED"]
+[dictionaries.ssh_templates]
+values = ["$TPL"]
+[dictionaries.ssh_templates_read]
+values = ["$TPL", "$TPL_PUT"]
+[dictionaries.ssh_templates_patched]
+values = ["$TPL_PUT"]
+[dictionaries.policies]
+values = ["st-sign", "st-read", "ST-Read", "default", "root"]
+[dictionaries.policies_written]
+values = ["st-put", "st-del"]
+[dictionaries.policy_texts]
+values = ['path "st/*" { capabilities = ["read", "list"] }', '{"path": {"st/+/x": {"capabilities": ["deny"]}}}']
 
 [parameters]
 identityId = { dictionary = "identities", probability = 0.6 }
@@ -301,6 +389,20 @@ parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = 
 include-path-regex = "^/v1/[{]mount[}]/(sign|issue)/"
 parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, role = { dictionary = "ssh_roles", probability = 0.6 }, "body.public_key" = { dictionary = "ssh_public_keys", probability = 0.5 } }
 
+# what ssh/ signed (hex serials), its revocations (only ever on ssh/: st-ssh/'s KRL keeps its
+# ETag) and the KRLs (If-None-Match: the seeded ETags)
+[[operations]]
+include-path-regex = "^/v1/[{]mount[}]/cert/"
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, serial = { dictionary = "vault_ssh_serials", probability = 0.6 } }
+
+[[operations]]
+include-path = "/v1/{mount}/revoke"
+parameters = { mount = { dictionary = "ssh_revoke_mounts", probability = 0.6 }, "body.serial_number" = { dictionary = "vault_ssh_serials", probability = 0.5 } }
+
+[[operations]]
+include-path = "/v1/{mount}/krl"
+parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, "If-None-Match" = { dictionary = "krl_etags", probability = 0.5 } }
+
 [[operations]]
 include-path-regex = "^/v1/[{]mount[}]/"
 parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = { dictionary = "ssh_roles", probability = 0.5 } }
@@ -308,6 +410,73 @@ parameters = { mount = { dictionary = "ssh_mounts", probability = 0.6 }, name = 
 [[operations]]
 include-name = ["GET /v1/sys/auth/{path}"]
 parameters = { path = { dictionary = "sys_paths", probability = 0.6 } }
+
+# ACL policies: deletes only hit st-del, writes st-put and st-del (st-sign lets the access token
+# sign), sometimes with a policy that parses
+[[operations]]
+include-name = ["DELETE /v1/sys/policies/acl/{name}", "DELETE /v1/sys/policy/{name}"]
+parameters = { name = "st-del" }
+
+[[operations]]
+include-name = ["POST /v1/sys/policies/acl/{name}", "PUT /v1/sys/policies/acl/{name}", "POST /v1/sys/policy/{name}",
+  "PUT /v1/sys/policy/{name}"]
+parameters = { name = { dictionary = "policies_written", probability = 0.5 }, "body.policy" = { dictionary = "policy_texts", probability = 0.4 }, "body.rules" = { dictionary = "policy_texts", probability = 0.3 } }
+
+[[operations]]
+include-name = ["GET /v1/sys/policies/acl/{name}", "GET /v1/sys/policy/{name}"]
+parameters = { name = { dictionary = "policies", probability = 0.6 } }
+
+# Infisical's SSH CAs (at /ca and at /cas): deletes only hit st-ca-del, patches st-ca-put and
+# st-ext (st-ca signs), revocations st-ca and st-ext (st-ca-put's KRL keeps its ETag)
+[[operations]]
+include-name = ["DELETE /api/v1/ssh/ca/{caId}", "DELETE /api/v1/ssh/cas/{caId}"]
+parameters = { caId = "$CA_DEL" }
+
+[[operations]]
+include-name = ["PATCH /api/v1/ssh/ca/{caId}", "PATCH /api/v1/ssh/cas/{caId}"]
+parameters = { caId = { dictionary = "ssh_cas_patched", probability = 0.6 } }
+
+[[operations]]
+include-path-regex = "^/api/v1/ssh/cas?/[{]caId[}]/krl$"
+parameters = { caId = { dictionary = "ssh_cas_krl", probability = 0.6 }, "If-None-Match" = { dictionary = "krl_etags", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/api/v1/ssh/cas?/[{]caId[}]/certificates/"
+parameters = { caId = { dictionary = "ssh_cas", probability = 0.6 }, serialNumber = { dictionary = "ssh_serials", probability = 0.6 } }
+
+[[operations]]
+include-path-regex = "^/api/v1/ssh/cas?/[{]caId[}]/revoke$"
+parameters = { caId = { dictionary = "ssh_cas", probability = 0.6 }, "body.serialNumber" = { dictionary = "ssh_serials", probability = 0.5 } }
+
+[[operations]]
+include-path-regex = "^/api/v1/ssh/cas?/[{]caId[}]"
+parameters = { caId = { dictionary = "ssh_cas", probability = 0.6 } }
+
+# certificate templates: deletes only hit st-del, patches st-put (st-tpl signs); new ones on
+# the seeded CAs
+[[operations]]
+include-name = "DELETE /api/v1/ssh/certificate-templates/{id}"
+parameters = { id = "$TPL_DEL" }
+
+[[operations]]
+include-name = "PATCH /api/v1/ssh/certificate-templates/{id}"
+parameters = { id = { dictionary = "ssh_templates_patched", probability = 0.6 } }
+
+[[operations]]
+include-name = "GET /api/v1/ssh/certificate-templates/{id}"
+parameters = { id = { dictionary = "ssh_templates_read", probability = 0.6 } }
+
+[[operations]]
+include-name = "POST /api/v1/ssh/certificate-templates"
+parameters = { "body.sshCaId" = { dictionary = "ssh_cas", probability = 0.5 } }
+
+[[operations]]
+include-name = "POST /api/v1/ssh/certificates/sign"
+parameters = { "body.certificateTemplateId" = { dictionary = "ssh_templates", probability = 0.6 }, "body.publicKey" = { dictionary = "ssh_public_keys", probability = 0.5 } }
+
+[[operations]]
+include-name = "POST /api/v1/ssh/certificates/issue"
+parameters = { "body.certificateTemplateId" = { dictionary = "ssh_templates", probability = 0.6 } }
 
 [[operations]]
 include-path-regex = "^/api/v1/auth/(oidc|jwt|kubernetes)-auth/login"

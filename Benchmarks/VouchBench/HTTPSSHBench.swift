@@ -16,7 +16,7 @@ func httpSSHBench(base: String, admin: String, dir: URL, ceiling: WrkFigures, se
         return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
     }
     // a workload: an identity whose policy lets it sign and issue under every template, logged in once (JWT, static key)
-    _ = call("PUT", "/v1/sys/policies/acl/ssh-bench", ["policy": #"path "ssh/templates/+/*" { capabilities = ["update"] }"#])
+    _ = call("PUT", "/v1/sys/policies/acl/ssh-bench", ["policy": #"path "sys/ssh/templates/+/*" { capabilities = ["update"] }"#])
     let id = (call("POST", "/api/v1/identities", ["name": "bench-ssh", "policies": ["ssh-bench"]])["identity"] as! [String: Any])["id"] as! String
     let jwtKey = dir.appendingPathComponent("bench-ssh-jwt.pem").path
     _ = sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", jwtKey])

@@ -18,6 +18,13 @@ public struct VouchContext: RequestContext, RemoteAddressRequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
+    /// The caller the ACL middleware authorized; a /v1/ route that reaches here without one
+    /// (which the middleware does not let happen) is refused rather than served.
+    func authorized() throws -> TokenRecord {
+        guard let holder else { throw ServiceError(.forbidden, "permission_denied", "permission denied") }
+        return holder
+    }
+
     /// Limit for `request.decode`; bodies are read with explicit limits elsewhere.
     public var maxUploadSize: Int { 1 << 20 }
 

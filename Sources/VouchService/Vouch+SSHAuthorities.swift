@@ -122,33 +122,41 @@ extension Vouch {
     /// Renames, enables or disables a CA; an external CA's key pair can be replaced (its
     /// certificates stay recorded, and its revocations stay in its KRL under the old key).
     public func updateSSHAuthority(_ id: String, _ input: SSHAuthorityInput, remote: String?) async throws -> SSHAuthority {
-        var a = try sshAuthority(id)
-        if let n = input.friendlyName { a.friendlyName = try Self.friendlyName(n) }
-        if let s = input.status {
-            guard s == "active" || s == "disabled" else { throw ServiceError.badRequest("invalid_status", "status is active or disabled") }
-            a.status = s
+        let before = try sshAuthority(id)
+        // checked and prepared before the lock; merged into the CA as it is under the lock, so
+        // that two updates at once (a rename and a disable) both take effect
+        let name = try input.friendlyName.map(Self.friendlyName)
+        if let s = input.status, s != "active", s != "disabled" {
+            throw ServiceError.badRequest("invalid_status", "status is active or disabled")
         }
-        if input.keySource != nil || input.keyAlgorithm != nil {
-            if input.keySource != a.keySource || (input.keyAlgorithm.map { $0 != a.keyAlgorithm } ?? false), input.privateKey == nil {
-                throw ServiceError.badRequest("immutable_field", "keySource and keyAlgorithm cannot be changed")
-            }
+        if let source = input.keySource, source != before.keySource {
+            throw ServiceError.badRequest("immutable_field", "keySource cannot be changed (it is \(before.keySource))")
         }
+        var replacement: (sealed: [UInt8], line: String, algorithm: String)?
         if input.privateKey != nil || input.publicKey != nil {
-            guard a.keySource == "external" else {
+            guard before.keySource == "external" else {
                 throw ServiceError.badRequest("internal_key", "the key of an internal CA cannot be replaced (create a new CA)")
             }
             let (key, algorithm) = try Self.suppliedSSHKey(privateKey: input.privateKey ?? "", publicKey: input.publicKey ?? "")
-            a.sealedPrivateKey = sealer.seal(Array(key.openSSHFormat().utf8), context: Self.sshCAContext)
-            a.publicKey = key.publicKey.line()
-            a.keyAlgorithm = algorithm
+            if let asked = input.keyAlgorithm, asked != algorithm {
+                throw ServiceError.badRequest("invalid_key_algorithm", "keyAlgorithm \(asked.prefix(20)) does not match the key supplied (\(algorithm))")
+            }
+            replacement = (sealer.seal(Array(key.openSSHFormat().utf8), context: Self.sshCAContext), key.publicKey.line(), algorithm)
+        } else if let asked = input.keyAlgorithm, asked != before.keyAlgorithm {
+            throw ServiceError.badRequest("immutable_field", "keyAlgorithm changes only with a new key pair (an external CA's publicKey and privateKey)")
         }
-        a.updatedAt = now()
-        let written = a
-        let found = try await change {
-            guard self.current.sshAuthorities[written.id] != nil else { return false }
-            return try await self.store.putDocument(kind: DocumentKind.sshAuthority, key: written.id, Document.encode(written), insert: false)
+        let t = now()
+        let newKey = replacement
+        let updated = try await change { () -> SSHAuthority? in
+            guard var a = self.current.sshAuthorities[before.id]?.doc else { return nil }
+            if let name { a.friendlyName = name }
+            if let s = input.status { a.status = s }
+            if let r = newKey { (a.sealedPrivateKey, a.publicKey, a.keyAlgorithm) = (r.sealed, r.line, r.algorithm) }
+            a.updatedAt = t
+            _ = try await self.store.putDocument(kind: DocumentKind.sshAuthority, key: a.id, Document.encode(a), insert: false)
+            return a
         }
-        guard found else { throw ServiceError.notFound("ca_not_found", "no SSH CA \(id.prefix(64))") }
+        guard let a = updated else { throw ServiceError.notFound("ca_not_found", "no SSH CA \(id.prefix(64))") }
         adminEvent("update-ssh-ca", subject: a.id, remote: remote)
         return a
     }
@@ -210,65 +218,70 @@ extension Vouch {
 
     public func putSSHTemplate(id: String?, _ input: SSHTemplateInput, remote: String?) async throws -> SSHCertificateTemplate {
         let t0 = now()
-        var t: SSHCertificateTemplate
-        if let id {
-            t = try sshTemplate(id)
-            if let c = input.sshCaId, c.lowercased() != t.sshCaId {
-                throw ServiceError.badRequest("immutable_field", "a template's sshCaId cannot be changed")
-            }
-        } else {
-            let ca = try sshAuthority(input.sshCaId ?? "")
+        let creating = id == nil
+        if creating {
+            guard let ca = input.sshCaId, !ca.isEmpty else { throw ServiceError.badRequest("missing_field", "missing sshCaId") }
             for (f, present) in [("allowedUsers", input.allowedUsers != nil), ("allowedHosts", input.allowedHosts != nil),
                                  ("allowUserCertificates", input.allowUserCertificates != nil),
                                  ("allowHostCertificates", input.allowHostCertificates != nil),
                                  ("allowCustomKeyIds", input.allowCustomKeyIds != nil), ("name", input.name != nil)] where !present {
                 throw ServiceError.badRequest("missing_field", "missing \(f)")
             }
-            t = SSHCertificateTemplate(id: UUID().uuidString.lowercased(), sshCaId: ca.id, name: "", status: "active", ttl: "1h",
-                                       maxTTL: "30d", ttlSeconds: 3600, maxTTLSeconds: 30 * 86400, allowedUsers: [], allowedHosts: [],
-                                       allowUserCertificates: false, allowHostCertificates: false, allowCustomKeyIds: false,
-                                       createdAt: t0, updatedAt: t0)
         }
-        if let n = input.name { t.name = try Self.templateName(n) }
-        if let s = input.status {
-            guard s == "active" || s == "disabled" else { throw ServiceError.badRequest("invalid_status", "status is active or disabled") }
-            t.status = s
-        }
-        if let v = input.ttl { (t.ttl, t.ttlSeconds) = (v, try InfisicalDuration.seconds(v, field: "ttl")) }
-        if let v = input.maxTTL { (t.maxTTL, t.maxTTLSeconds) = (v, try InfisicalDuration.seconds(v, field: "maxTTL")) }
-        guard t.ttlSeconds <= t.maxTTLSeconds else { throw ServiceError.badRequest("invalid_ttl", "ttl cannot be longer than maxTTL") }
+        // the fields checked before the lock; applied to the template as it is under it
+        let name = try input.name.map(Self.templateName)
+        if let s = input.status, s != "active", s != "disabled" { throw ServiceError.badRequest("invalid_status", "status is active or disabled") }
+        let ttl = try input.ttl.map { ($0, try InfisicalDuration.seconds($0, field: "ttl")) }
+        let maxTTL = try input.maxTTL.map { ($0, try InfisicalDuration.seconds($0, field: "maxTTL")) }
         if let u = input.allowedUsers {
             guard u.count <= 256, u.allSatisfy({ $0 == "*" || Self.validUserName($0) }) else {
                 throw ServiceError.badRequest("invalid_user_pattern", "allowedUsers: each is a user name ([a-z_][a-z0-9_-]*, at most 32) or *; at most 256")
             }
-            t.allowedUsers = u
         }
         if let h = input.allowedHosts {
             guard h.count <= 256, h.allSatisfy({ $0 == "*" || Self.validHostName($0, wildcard: true) }) else {
                 throw ServiceError.badRequest("invalid_host_pattern", "allowedHosts: each is a host name, *.domain, an IP address or *; at most 256")
             }
-            t.allowedHosts = h
         }
-        if let v = input.allowUserCertificates { t.allowUserCertificates = v }
-        if let v = input.allowHostCertificates { t.allowHostCertificates = v }
-        if let v = input.allowCustomKeyIds { t.allowCustomKeyIds = v }
-        t.updatedAt = t0
-        let written = t, creating = id == nil
-        let outcome = try await change { () -> String? in
-            guard self.current.sshAuthorities[written.sshCaId] != nil else { return "ca_not_found" }
-            if !creating, self.current.sshTemplates[written.id] == nil { return "template_not_found" }
+        let newID = UUID().uuidString.lowercased()
+        let outcome = try await change { () -> Result<SSHCertificateTemplate, ServiceError> in
+            var t: SSHCertificateTemplate
+            if let id {
+                guard let found = self.current.sshTemplates[id.lowercased()] else {
+                    return .failure(.notFound("template_not_found", "no SSH certificate template \(id.prefix(64))"))
+                }
+                t = found
+                if let c = input.sshCaId, c.lowercased() != t.sshCaId {
+                    return .failure(.badRequest("immutable_field", "a template's sshCaId cannot be changed"))
+                }
+            } else {
+                let caId = (input.sshCaId ?? "").lowercased()
+                guard self.current.sshAuthorities[caId] != nil else {
+                    return .failure(.notFound("ca_not_found", "no SSH CA \((input.sshCaId ?? "").prefix(64))"))
+                }
+                t = SSHCertificateTemplate(id: newID, sshCaId: caId, name: "", status: "active", ttl: "1h", maxTTL: "30d", ttlSeconds: 3600,
+                                           maxTTLSeconds: 30 * 86400, allowedUsers: [], allowedHosts: [], allowUserCertificates: false,
+                                           allowHostCertificates: false, allowCustomKeyIds: false, createdAt: t0, updatedAt: t0)
+            }
+            if let name { t.name = name }
+            if let s = input.status { t.status = s }
+            if let ttl { (t.ttl, t.ttlSeconds) = ttl }
+            if let maxTTL { (t.maxTTL, t.maxTTLSeconds) = maxTTL }
+            guard t.ttlSeconds <= t.maxTTLSeconds else { return .failure(.badRequest("invalid_ttl", "ttl cannot be longer than maxTTL")) }
+            if let u = input.allowedUsers { t.allowedUsers = u }
+            if let h = input.allowedHosts { t.allowedHosts = h }
+            if let v = input.allowUserCertificates { t.allowUserCertificates = v }
+            if let v = input.allowHostCertificates { t.allowHostCertificates = v }
+            if let v = input.allowCustomKeyIds { t.allowCustomKeyIds = v }
+            t.updatedAt = t0
+            let written = t
             if self.current.sshTemplates.values.contains(where: { $0.sshCaId == written.sshCaId && $0.name == written.name && $0.id != written.id }) {
-                return "name_in_use"
+                return .failure(ServiceError(.conflict, "name_in_use", "the CA already has a template named \(written.name)"))
             }
             _ = try await self.store.putDocument(kind: DocumentKind.sshTemplate, key: written.id, Document.encode(written), insert: creating)
-            return nil
+            return .success(written)
         }
-        switch outcome {
-        case "ca_not_found": throw ServiceError.notFound("ca_not_found", "no SSH CA \(written.sshCaId)")
-        case "template_not_found": throw ServiceError.notFound("template_not_found", "no SSH certificate template \(written.id)")
-        case "name_in_use": throw ServiceError(.conflict, "name_in_use", "the CA already has a template named \(written.name)")
-        default: break
-        }
+        let t = try outcome.get()
         adminEvent(creating ? "create-ssh-template" : "update-ssh-template", subject: t.id, remote: remote)
         return t
     }
@@ -290,7 +303,7 @@ extension Vouch {
     }
 
     /// The access-policy path of a template's action (Infisical's calls are checked as these).
-    static func templatePath(_ id: String, _ action: String) -> String { "ssh/templates/\(id.prefix(64).lowercased())/\(action)" }
+    static func templatePath(_ id: String, _ action: String) -> String { "sys/ssh/templates/\(id.prefix(64).lowercased())/\(action)" }
 
     func signWithTemplate(_ templateId: String, _ input: SSHSignInput, holder: TokenRecord, remote: String) async throws -> SSHSignResult {
         let subject = "templates/" + templateId.prefix(64).lowercased()
@@ -320,8 +333,12 @@ extension Vouch {
             throw ServiceError.badRequest("invalid_key_algorithm", "keyAlgorithm is one of RSA_2048, RSA_4096, EC_prime256v1, EC_secp384r1, ED25519")
         }
         let holder = try await authorize(token: token, path: Self.templatePath(templateId, "issue"), .update, remote: remote)
-        // the template is looked at before a key is made (an RSA-4096 key costs a second)
-        _ = try sshTemplate(templateId)
+        // the template and its CA are looked at before a key is made (an RSA-4096 key costs a second);
+        // signWithTemplate decides again, and audits, after
+        let t = try sshTemplate(templateId)
+        guard t.status == "active", current.sshAuthorities[t.sshCaId]?.doc.status == "active" else {
+            return try await signWithTemplate(templateId, input, holder: holder, remote: remote)
+        }
         let key = try SSHPrivateKey.generate(kind, bits: bits)
         var q = input
         q.publicKey = key.publicKey.line()

@@ -69,9 +69,9 @@ extension Vouch {
     }
 
     /// Revokes what `target` names under `ca` (idempotent). A serial is revoked under the CA
-    /// key that signed it (the record says; the current key for one not recorded), a key id
-    /// under every key the CA has signed with, a public key whatever signed it. Returns how
-    /// many KRL entries were new.
+    /// key that signed it (the record says; every key the CA has signed with, for a serial
+    /// not recorded or recorded before the key was kept), a key id under every key the CA
+    /// has or will have, a public key whatever signed it. Returns how many entries were new.
     @discardableResult
     public func revokeSSH(_ ca: SSHCAName, _ target: SSHRevocationTarget, by holder: String, remote: String?) async throws -> Int {
         let (ref, current) = try sshCA(ca)
@@ -79,19 +79,20 @@ extension Vouch {
         var list: [SSHRevocation] = []
         switch target {
         case .serial(let serial):
+            guard serial != 0 else { throw ServiceError.badRequest("invalid_serial", "serial 0 means no serial: it cannot be revoked") }
             let recorded = try await store.sshCertificate(mount: ref, serial: SSHSerial.hex(serial))
-            guard let key = recorded?.caPublicKey ?? current else {
-                throw ServiceError.badRequest("ca_not_configured", "the CA has no key and signed no certificate with this serial")
+            var keys = Set<String>()
+            if let k = recorded?.caPublicKey {
+                keys = [k]
+            } else {
+                keys = Set(try await store.sshCAKeys(mount: ref))
+                if let current { keys.insert(current) }
             }
-            list = [SSHRevocation(ca: ref, kind: .serial, value: SSHSerial.hex(serial), caKey: key, revokedAt: t, revokedBy: holder)]
+            guard !keys.isEmpty else { throw ServiceError.badRequest("ca_not_configured", "the CA has no key and signed no certificate") }
+            list = keys.sorted().map { SSHRevocation(ca: ref, kind: .serial, value: SSHSerial.hex(serial), caKey: $0, revokedAt: t, revokedBy: holder) }
         case .keyID(let id):
-            guard (1...1024).contains(id.utf8.count), !id.utf8.contains(0) else {
-                throw ServiceError.badRequest("invalid_key_id", "key_id is 1 to 1024 bytes without NUL")
-            }
-            var keys = Set(try await store.sshCAKeys(mount: ref))
-            if let current { keys.insert(current) }
-            guard !keys.isEmpty else { throw ServiceError.badRequest("ca_not_configured", "the CA has no key") }
-            list = keys.sorted().map { SSHRevocation(ca: ref, kind: .keyID, value: id, caKey: $0, revokedAt: t, revokedBy: holder) }
+            try Self.checkKeyID(id)
+            list = [SSHRevocation(ca: ref, kind: .keyID, value: id, caKey: "", revokedAt: t, revokedBy: holder)]
         case .publicKey(let line):
             // a certificate line stands for its key: what OpenSSH checks a KRL's keys against
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -112,24 +113,43 @@ extension Vouch {
         return added
     }
 
-    /// The CA's revocations as an OpenSSH KRL.
+    /// A key id a certificate may carry and a KRL can hold: 1 to 1024 bytes, no control characters.
+    static func checkKeyID(_ id: String) throws {
+        guard (1...1024).contains(id.utf8.count), !id.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+            throw ServiceError.badRequest("invalid_key_id", "a key id is 1 to 1024 bytes without control characters")
+        }
+    }
+
+    /// The CA's revocations as an OpenSSH KRL: serials under the key that signed them, key
+    /// ids under every key the CA has signed with (and its current one), keys by their hash.
     public func sshKRL(_ ca: SSHCAName) async throws -> SSHKRLDocument {
-        let (ref, _) = try sshCA(ca)
+        let (ref, current) = try sshCA(ca)
         let revocations = try await store.sshRevocations(mount: ref)
         let version = revocations.last?.sequence ?? 0
         var krl = SSHKRL(version: UInt64(max(version, 0)), generatedDate: UInt64(max(revocations.last?.revokedAt ?? 0, 0)),
                          comment: "vouch \(ref)")
-        var byKey: [String: (serials: [UInt64], ids: [String])] = [:]
+        var keys = Set(try await store.sshCAKeys(mount: ref))
+        if let current { keys.insert(current) }
+        var serials: [String: [UInt64]] = [:]
+        var ids: [String] = []
         for r in revocations {
             switch r.kind {
-            case .serial: if let s = UInt64(r.value, radix: 16) { byKey[r.caKey, default: ([], [])].serials.append(s) }
-            case .keyID: byKey[r.caKey, default: ([], [])].ids.append(r.value)
-            case .key: if let h = Self.hexBytes(r.value) { krl.revokedKeyHashes.append(h) }
+            case .serial:
+                // rows the encoder cannot hold are never written (revokeSSH refuses them); skipped, not fatal
+                guard let s = UInt64(r.value, radix: 16), s != 0 else { continue }
+                serials[r.caKey, default: []].append(s)
+                keys.insert(r.caKey)
+            case .keyID:
+                guard (try? Self.checkKeyID(r.value)) != nil else { continue }
+                ids.append(r.value)
+            case .key: if let h = Self.hexBytes(r.value), h.count == 32 { krl.revokedKeyHashes.append(h) }
             }
         }
-        for (line, entry) in byKey.sorted(by: { $0.key < $1.key }) {
+        for line in keys.sorted() {
             guard let key = try? SSHPublicKey(line: line) else { continue }
-            krl.certificates.append(.init(caKey: key, serials: entry.serials, keyIDs: entry.ids))
+            let s = serials[line] ?? []
+            if s.isEmpty && ids.isEmpty { continue }
+            krl.certificates.append(.init(caKey: key, serials: s, keyIDs: ids))
         }
         let bytes: [UInt8]
         do { bytes = try krl.encoded() } catch let e as VouchError {
@@ -154,13 +174,17 @@ extension Vouch {
 
     /// A CA's revocations, indexed to judge records.
     struct RevocationIndex {
-        var serials = Set<String>()     // caKey + " " + serial
-        var keyIDs = Set<String>()      // caKey + " " + key id
+        var serials: [String: Set<String>] = [:]   // serial -> the CA keys it is revoked under
+        var keyIDs = Set<String>()                 // revoked under every key of the CA
         var fingerprints = Set<String>()
 
         func covers(_ r: SSHCertificateRecord, currentKey: String?) -> Bool {
-            let key = r.caPublicKey ?? currentKey ?? ""
-            return serials.contains(key + " " + r.serial) || keyIDs.contains(key + " " + r.keyID) || fingerprints.contains(r.fingerprint)
+            if let keys = serials[r.serial] {
+                // a record made before the signing key was kept: revoked under any key (so filed)
+                guard let k = r.caPublicKey else { return true }
+                if keys.contains(k) { return true }
+            }
+            return keyIDs.contains(r.keyID) || fingerprints.contains(r.fingerprint)
         }
     }
 
@@ -168,8 +192,8 @@ extension Vouch {
         var index = RevocationIndex()
         for r in try await store.sshRevocations(mount: ref) {
             switch r.kind {
-            case .serial: index.serials.insert(r.caKey + " " + r.value)
-            case .keyID: index.keyIDs.insert(r.caKey + " " + r.value)
+            case .serial: index.serials[r.value, default: []].insert(r.caKey)
+            case .keyID: index.keyIDs.insert(r.value)
             case .key: if let f = r.fingerprint { index.fingerprints.insert(f) }
             }
         }

@@ -43,6 +43,10 @@ extension Vouch {
     /// Signs `key` as `plan` says with `ca`, under a fresh random serial, and records it.
     func signAndRecord(_ ca: SSHSigningCA, _ plan: SSHCertificatePlan, key: SSHPublicKey, holder: TokenRecord, role: String,
                        action: String, subject: String, remote: String) async throws -> SSHSignResult {
+        // a key id a KRL can revoke (and an audit line can hold): no control characters
+        do { try Self.checkKeyID(plan.keyID) } catch let e as ServiceError {
+            throw sshRefusal(action, subject: subject, holder: holder, remote: remote, code: e.code, e.message)
+        }
         let now = self.now()
         var request = SSHCertificateRequest(key: key, type: plan.type, validAfter: UInt64(max(now - 30, 0)),
                                             validBefore: UInt64(now + Int64(plan.ttl)))

@@ -56,7 +56,7 @@ final class CLICredentialsTests: XCTestCase {
         XCTAssertEqual(r.status, 204, r.body)
         // the policy the logins grant: sign under dev (and under any template, for Infisical's shape)
         r = try curl("PUT", s.base + "/v1/sys/policies/acl/ssh-users", json: [
-            "policy": "path \"ssh/sign/dev\" { capabilities = [\"update\"] }\npath \"ssh/templates/+/sign\" { capabilities = [\"update\"] }",
+            "policy": "path \"ssh/sign/dev\" { capabilities = [\"update\"] }\npath \"sys/ssh/templates/+/sign\" { capabilities = [\"update\"] }",
         ], vaultToken: s.adminToken, args: args)
         XCTAssertEqual(r.status, 204, r.body)
         let key = path("ci.pem")

@@ -63,7 +63,7 @@ final class SSHAuthorityTests: XCTestCase {
     func accessToken(_ v: Vouch, name: String = "signer") async throws -> (String, String) {
         let keyPEM = path("issuer-\(name).pem")
         try PKI.run(["openssl", "genpkey"] + KeyType.p256.genpkeyArgs + ["-out", keyPEM])
-        try await v.putPolicy("ssh-templates", text: #"path "ssh/templates/+/sign" { capabilities = ["update"] }\#npath "ssh/templates/+/issue" { capabilities = ["update"] }"#, remote: nil)
+        try await v.putPolicy("ssh-templates", text: #"path "sys/ssh/templates/+/sign" { capabilities = ["update"] }\#npath "sys/ssh/templates/+/issue" { capabilities = ["update"] }"#, remote: nil)
         let id = try await v.createIdentity(name: name, role: nil, policies: ["ssh-templates"], remote: nil).id
         var auth = JWTAuthInput()
         auth.configurationType = "static"
@@ -188,10 +188,10 @@ final class SSHAuthorityTests: XCTestCase {
         c = await code { _ = try await v.signWithTemplate(t.id, self.sign(pub), token: "not-a-token", remote: "10.0.0.1") }
         XCTAssertEqual(c, "invalid_token")
         // an access token without a policy naming the template's path
-        try await v.putPolicy("ssh-templates", text: "path \"ssh/templates/\(t.id)/issue\" { capabilities = [\"update\"] }", remote: nil)
+        try await v.putPolicy("ssh-templates", text: "path \"sys/ssh/templates/\(t.id)/issue\" { capabilities = [\"update\"] }", remote: nil)
         c = await refusal(sign(pub))
         XCTAssertEqual(c, "permission_denied", "the policy grants issue under the template, not sign")
-        try await v.putPolicy("ssh-templates", text: "path \"ssh/templates/*\" { capabilities = [\"update\"] }", remote: nil)
+        try await v.putPolicy("ssh-templates", text: "path \"sys/ssh/templates/*\" { capabilities = [\"update\"] }", remote: nil)
         // "*" allows any valid user name, never "*" itself or a malformed name
         let any = try await template(v, ca: a.id) { $0.allowedUsers = ["*"] }
         c = await refusal(sign(pub, principals: ["anyone"]), template: any.id)
@@ -309,6 +309,94 @@ final class SSHAuthorityTests: XCTestCase {
         XCTAssertEqual(c, "template_not_found")
     }
 
+    func testSSHDWithTheServersKRLRefusesTheRevokedCertificate() async throws {
+        guard getuid() == 0 else { throw XCTSkip("sshd needs root for privilege separation (CI runs as root)") }
+        let f = try await Fixture()
+        let v = f.vouch
+        let a = try await ca(v, "EC_prime256v1")
+        let t = try await template(v, ca: a.id)
+        let (key1, pub1) = try userKey("one")
+        let (key2, pub2) = try userKey("two")
+        let one = try await v.signWithTemplate(t.id, sign(pub1, principals: ["root"]), token: f.adminToken, remote: "10.0.0.1")
+        let two = try await v.signWithTemplate(t.id, sign(pub2, principals: ["root"]), token: f.adminToken, remote: "10.0.0.1")
+        try one.signedKey.write(toFile: key1 + "-cert.pub", atomically: true, encoding: .utf8)
+        try two.signedKey.write(toFile: key2 + "-cert.pub", atomically: true, encoding: .utf8)
+        let krlPath = path("revoked.krl")
+        try Data(try await v.sshKRL(.authority(a.id)).bytes).write(to: URL(fileURLWithPath: krlPath))
+        let server = try SSHServer(dir: dir.appendingPathComponent("sshd"), trustedUserCAs: [a.publicKey],
+                                   extraConfig: ["RevokedKeys \(krlPath)"])
+        defer { server.stop() }
+        var login = try server.login(user: "root", key: key1, certificate: key1 + "-cert.pub")
+        XCTAssertEqual(login.out.trimmingCharacters(in: .whitespacesAndNewlines), "vouch-ok", "nothing revoked yet: " + login.err)
+        try await v.revokeSSH(.authority(a.id), .serial(UInt64(one.serial, radix: 16)!), by: "admin", remote: nil)
+        try Data(try await v.sshKRL(.authority(a.id)).bytes).write(to: URL(fileURLWithPath: krlPath))
+        login = try server.login(user: "root", key: key1, certificate: key1 + "-cert.pub")
+        XCTAssertNotEqual(login.status, 0, "sshd reads the new KRL at the next login and refuses the revoked certificate")
+        XCTAssertTrue(server.log.contains("revoked"), server.log)
+        login = try server.login(user: "root", key: key2, certificate: key2 + "-cert.pub")
+        XCTAssertEqual(login.out.trimmingCharacters(in: .whitespacesAndNewlines), "vouch-ok", "its sibling still logs in: " + login.err)
+    }
+
+    func testKeyIDRevocationCoversAReplacedCAKey() async throws {
+        let f = try await Fixture()
+        let v = f.vouch
+        var i = SSHAuthorityInput()
+        let (caKey, caPub) = try userKey("ca-old")
+        i.friendlyName = "external"
+        i.keySource = "external"
+        i.privateKey = try String(contentsOfFile: caKey, encoding: .utf8)
+        i.publicKey = caPub
+        let a = try await v.createSSHAuthority(i, remote: nil)
+        let t = try await template(v, ca: a.id) { $0.allowCustomKeyIds = true }
+        let (_, pub) = try userKey("user")
+        let before = try await v.signWithTemplate(t.id, sign(pub) { $0.keyID = "alice" }, token: f.adminToken, remote: "10.0.0.1")
+        try await v.revokeSSH(.authority(a.id), .keyID("alice"), by: "admin", remote: nil)
+        // the key is replaced; alice's next certificate, from the new key, is revoked too
+        var replace = SSHAuthorityInput()
+        let (newKey, newPub) = try userKey("ca-new", ["-t", "ecdsa", "-b", "256"])
+        replace.privateKey = try String(contentsOfFile: newKey, encoding: .utf8)
+        replace.publicKey = newPub
+        _ = try await v.updateSSHAuthority(a.id, replace, remote: nil)
+        let after = try await v.signWithTemplate(t.id, sign(pub) { $0.keyID = "alice" }, token: f.adminToken, remote: "10.0.0.1")
+        let bob = try await v.signWithTemplate(t.id, sign(pub) { $0.keyID = "bob" }, token: f.adminToken, remote: "10.0.0.1")
+        let krl = try await v.sshKRL(.authority(a.id)).bytes
+        XCTAssertTrue(try revokedBySSHKeygen(krl, before.signedKey), "under the old key")
+        XCTAssertTrue(try revokedBySSHKeygen(krl, after.signedKey), "under the new key")
+        XCTAssertFalse(try revokedBySSHKeygen(krl, bob.signedKey))
+        let flags = try await v.sshCertificates(.authority(a.id)).certificates.map(\.revoked)
+        XCTAssertEqual(flags, [true, true, false])
+        // a serial is revoked under the key that signed it only
+        try await v.revokeSSH(.authority(a.id), .serial(UInt64(before.serial, radix: 16)!), by: "admin", remote: nil)
+        let list = try await v.sshKRL(.authority(a.id)).bytes
+        let parsed = try SSHKRL(parsing: list)
+        let oldSection = parsed.certificates.first { $0.caKey == (try? SSHPublicKey(line: caPub.trimmingCharacters(in: .whitespacesAndNewlines)))?.blob }
+        XCTAssertEqual(oldSection?.serials.flatMap { Array($0) }, [UInt64(before.serial, radix: 16)!])
+        XCTAssertEqual(parsed.certificates.count, 2, "both keys carry the key id")
+        // updates: what cannot change is refused; two changes do not undo each other
+        var bad = SSHAuthorityInput()
+        bad.keySource = "internal"
+        var c = await code { _ = try await v.updateSSHAuthority(a.id, bad, remote: nil) }
+        XCTAssertEqual(c, "immutable_field")
+        bad = replace
+        bad.keyAlgorithm = "RSA_2048"
+        c = await code { _ = try await v.updateSSHAuthority(a.id, bad, remote: nil) }
+        XCTAssertEqual(c, "invalid_key_algorithm")
+        var rename = SSHAuthorityInput()
+        rename.friendlyName = "renamed"
+        var disable = SSHAuthorityInput()
+        disable.status = "disabled"
+        async let r1 = v.updateSSHAuthority(a.id, rename, remote: nil)
+        async let r2 = v.updateSSHAuthority(a.id, disable, remote: nil)
+        _ = try await (r1, r2)
+        let now = try v.sshAuthority(a.id)
+        XCTAssertEqual(now.friendlyName, "renamed")
+        XCTAssertEqual(now.status, "disabled")
+        var missing = SSHTemplateInput()
+        missing.name = "x"
+        c = await code { _ = try await v.putSSHTemplate(id: nil, missing, remote: nil) }
+        XCTAssertEqual(c, "missing_field")
+    }
+
     /// ssh-keygen -Q's verdict on `cert` against `krl`: true when revoked.
     func revokedBySSHKeygen(_ krl: [UInt8], _ cert: String) throws -> Bool {
         try Data(krl).write(to: URL(fileURLWithPath: path("ca.krl")))
@@ -359,9 +447,17 @@ final class SSHAuthorityTests: XCTestCase {
         let tb = try await template(v, ca: b.id)
         let otherCert = try await v.signWithTemplate(tb.id, sign(pubs[4]), token: token, remote: "10.0.0.1")
         XCTAssertFalse(try revokedBySSHKeygen(krl.bytes, otherCert.signedKey))
-        // refusals
+        // refusals: nothing the KRL cannot hold is stored (and the KRL stays served)
         var c = await code { try await v.revokeSSH(.authority(a.id), .keyID(""), by: "admin", remote: nil) }
         XCTAssertEqual(c, "invalid_key_id")
+        c = await code { try await v.revokeSSH(.authority(a.id), .keyID("a\tb"), by: "admin", remote: nil) }
+        XCTAssertEqual(c, "invalid_key_id")
+        c = await code { try await v.revokeSSH(.authority(a.id), .serial(0), by: "admin", remote: nil) }
+        XCTAssertEqual(c, "invalid_serial")
+        let unchanged = try await v.sshKRL(.authority(a.id)).bytes
+        XCTAssertEqual(unchanged, krl.bytes)
+        c = await code { _ = try await v.signWithTemplate(t.id, self.sign(pubs[0]) { $0.keyID = "line\nbreak" }, token: token, remote: "10.0.0.1") }
+        XCTAssertEqual(c, "invalid_key_id", "a key id a KRL could not revoke is not signed")
         c = await code { try await v.revokeSSH(.authority(a.id), .publicKey("ssh-ed25519 AAAAnope"), by: "admin", remote: nil) }
         XCTAssertEqual(c, "invalid_public_key")
         c = await code { try await v.revokeSSH(.authority("missing"), .keyID("x"), by: "admin", remote: nil) }

@@ -260,27 +260,27 @@ extension RouteTable {
         // Infisical serves its CAs at /api/v1/ssh/ca; /api/v1/ssh/cas is the same, by its plural name
         for cas in ["/api/v1/ssh/ca", "/api/v1/ssh/cas"] {
             on(.post, cas) { request, context in
-                _ = try await allow(request, context, "ssh/cas", .create)
+                _ = try await allow(request, context, "sys/ssh/cas", .create)
                 let b = try await request.decode(SSHAuthorityRequest.self, limit: settings.maxBodyBytes)
                 let a = try await vouch.createSSHAuthority(b.input, remote: settings.caller(request, context).ip)
                 return json(SSHAuthorityEnvelope(ca: SSHAuthorityBody(a)))
             }
             on(.get, cas) { request, context in
-                _ = try await allow(request, context, "ssh/cas", .list)
+                _ = try await allow(request, context, "sys/ssh/cas", .list)
                 return json(SSHAuthorityList(cas: vouch.sshAuthorities().map(SSHAuthorityBody.init)))
             }
             on(.get, cas + "/{caId}") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId"), .read)
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId"), .read)
                 return json(SSHAuthorityEnvelope(ca: SSHAuthorityBody(try vouch.sshAuthority(context.parameters.require("caId")))))
             }
             on(.patch, cas + "/{caId}") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId"), .update)
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId"), .update)
                 let b = try await request.decode(SSHAuthorityRequest.self, limit: settings.maxBodyBytes)
                 let a = try await vouch.updateSSHAuthority(context.parameters.require("caId"), b.input, remote: settings.caller(request, context).ip)
                 return json(SSHAuthorityEnvelope(ca: SSHAuthorityBody(a)))
             }
             on(.delete, cas + "/{caId}") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId"), .delete)
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId"), .delete)
                 let a = try await vouch.deleteSSHAuthority(context.parameters.require("caId"), remote: settings.caller(request, context).ip)
                 return json(SSHAuthorityEnvelope(ca: SSHAuthorityBody(a)))
             }
@@ -290,17 +290,17 @@ extension RouteTable {
                                 body: .init(byteBuffer: ByteBuffer(string: a.publicKey + "\n")))
             }
             on(.get, cas + "/{caId}/certificate-templates") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId") + "/templates", .list)
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId") + "/templates", .list)
                 return json(SSHTemplateList(certificateTemplates: try vouch.sshTemplates(ca: context.parameters.require("caId")).map(SSHTemplateBody.init)))
             }
             on(.get, cas + "/{caId}/certificates") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId") + "/certificates", .list)
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId") + "/certificates", .list)
                 let (after, limit) = try certificatePage(request)
                 let (list, next) = try await vouch.sshCertificates(.authority(context.parameters.require("caId")), after: after, limit: limit)
                 return json(SSHCertificateList(certificates: list.map { SSHCertificateBody($0, decimal: true) }, next: next.map(String.init)))
             }
             on(.get, cas + "/{caId}/certificates/{serialNumber}") { request, context in
-                _ = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId") + "/certificates/"
+                _ = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId") + "/certificates/"
                                     + context.parameters.require("serialNumber"), .read)
                 guard let serial = SSHSerial.parse(try context.parameters.require("serialNumber"), decimal: true) else {
                     throw ServiceError.badRequest("invalid_serial", "the serial number is decimal (or 0x-hex), 64 bits")
@@ -309,7 +309,7 @@ extension RouteTable {
                 return json(SSHCertificateEnvelope(certificate: SSHCertificateBody(s, decimal: true)))
             }
             on(.post, cas + "/{caId}/revoke") { request, context in
-                let h = try await allow(request, context, "ssh/cas/" + context.parameters.require("caId") + "/revoke", .update)
+                let h = try await allow(request, context, "sys/ssh/cas/" + context.parameters.require("caId") + "/revoke", .update)
                 let b = try await request.decode(SSHRevokeRequest.self, limit: settings.maxBodyBytes)
                 let ca = SSHCAName.authority(try context.parameters.require("caId"))
                 let added = try await vouch.revokeSSH(ca, try b.target(decimal: true), by: h.accessor, remote: settings.caller(request, context).ip)
@@ -322,22 +322,22 @@ extension RouteTable {
 
         let templates = "/api/v1/ssh/certificate-templates"
         on(.post, templates) { request, context in
-            _ = try await allow(request, context, "ssh/templates", .create)
+            _ = try await allow(request, context, "sys/ssh/templates", .create)
             let b = try await request.decode(SSHTemplateRequest.self, limit: settings.maxBodyBytes)
             return json(SSHTemplateBody(try await vouch.putSSHTemplate(id: nil, b.input, remote: settings.caller(request, context).ip)))
         }
         on(.get, templates + "/{id}") { request, context in
-            _ = try await allow(request, context, "ssh/templates/" + context.parameters.require("id"), .read)
+            _ = try await allow(request, context, "sys/ssh/templates/" + context.parameters.require("id"), .read)
             return json(SSHTemplateBody(try vouch.sshTemplate(context.parameters.require("id"))))
         }
         on(.patch, templates + "/{id}") { request, context in
-            _ = try await allow(request, context, "ssh/templates/" + context.parameters.require("id"), .update)
+            _ = try await allow(request, context, "sys/ssh/templates/" + context.parameters.require("id"), .update)
             let b = try await request.decode(SSHTemplateRequest.self, limit: settings.maxBodyBytes)
             return json(SSHTemplateBody(try await vouch.putSSHTemplate(id: context.parameters.require("id"), b.input,
                                                                      remote: settings.caller(request, context).ip)))
         }
         on(.delete, templates + "/{id}") { request, context in
-            _ = try await allow(request, context, "ssh/templates/" + context.parameters.require("id"), .delete)
+            _ = try await allow(request, context, "sys/ssh/templates/" + context.parameters.require("id"), .delete)
             return json(SSHTemplateBody(try await vouch.deleteSSHTemplate(context.parameters.require("id"), remote: settings.caller(request, context).ip)))
         }
 

@@ -114,7 +114,8 @@ public struct SSHRevocation: Codable, Sendable, Equatable {
     public var kind: Kind
     /// serial: 16 hex digits; key_id: the key id; key: the SHA-256 of the key blob, hex.
     public var value: String
-    /// The CA public key line the serial or key id is revoked under ("" for a key).
+    /// The CA public key line a serial is revoked under ("" for a key id, revoked under
+    /// every key the CA has or will have, and for a key).
     public var caKey: String
     public var revokedAt: Int64
     public var revokedBy: String        // the revoker's token accessor, or "admin"

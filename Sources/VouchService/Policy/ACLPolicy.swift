@@ -289,7 +289,9 @@ public struct ACLPolicy: Sendable, Equatable {
     static let unsupportedCapabilities: Set<String> = ["recover", "subscribe"]
 
     private static func rule(_ written: String, _ body: [(String, JSONValue)]) throws -> Rule {
-        let path = written.hasPrefix("/") ? String(written.dropFirst()) : written
+        // lower-cased: the names a path holds (mounts, roles, policies, ids) are
+        // case-insensitive in Vouch, and requests are checked lower-cased (Vouch.aclPath)
+        let path = (written.hasPrefix("/") ? String(written.dropFirst()) : written).lowercased()
         let q = "path \"\(written)\""
         if path.contains("+*") { throw invalid("\(q): invalid use of wildcards ('+*' is forbidden)") }
         if let star = path.utf8.firstIndex(of: UInt8(ascii: "*")), path.utf8.index(after: star) != path.utf8.endIndex {

@@ -97,14 +97,16 @@ curl -sS --fail --max-time 10 -o /dev/null "$URL/healthz"
 suffix=$(openssl rand -hex 4)
 attach=$(json '{"caCertificate": open("ca.pem").read()}')
 # Vault ACL policies (HCL): st-sign (identity c's: its tokens sign and issue under every ssh
-# role and Infisical template), st-read, and st-put and st-del for the writes and deletes
+# role and Infisical template: Infisical's calls are checked as paths under sys/ssh/), st-read
+# (Infisical's CAs, their templates and certificates, and the ACL policies), and st-put and
+# st-del for the writes and deletes
 policy() { admin PUT "/v1/sys/policies/acl/$1" "$(json '{"policy": sys.argv[1]}' "$2")"; }
 policy st-sign 'path "+/sign/*" { capabilities = ["update"] }
 path "+/issue/*" { capabilities = ["update"] }
-path "ssh/templates/+/sign" { capabilities = ["update"] }
-path "ssh/templates/+/issue" { capabilities = ["update"] }'
-policy st-read 'path "ssh/cas" { capabilities = ["list"] }
-path "ssh/cas/*" { capabilities = ["read", "list"] }
+path "sys/ssh/templates/+/sign" { capabilities = ["update"] }
+path "sys/ssh/templates/+/issue" { capabilities = ["update"] }'
+policy st-read 'path "sys/ssh/cas" { capabilities = ["list"] }
+path "sys/ssh/cas/*" { capabilities = ["read", "list"] }
 path "sys/policies/acl/*" { capabilities = ["read"] }'
 for n in st-put st-del; do policy "$n" 'path "st/*" { capabilities = ["deny"] }'; done
 
@@ -224,6 +226,14 @@ login() {
 }
 TOKEN_USE=$(login)
 if [ -n "$TOKEN_USE" ]; then
+  # st-sign must let it sign and issue on both APIs (a policy path that no longer matches would
+  # only show as 403s the document allows)
+  curl -sS --fail-with-body --max-time 30 -X POST -H "X-Vault-Token: $TOKEN_USE" -H 'Content-Type: application/json' \
+    --data-binary "$(json '{"paths": ["sys/ssh/templates/" + sys.argv[1] + "/" + a for a in ("sign", "issue")]
+      + ["ssh/sign/st-role", "ssh/issue/st-role"]}' "$TPL")" "$URL/v1/sys/capabilities-self" |
+    python3 -c 'import json, sys; a = json.load(sys.stdin)
+bad = [p for p, c in a["data"].items() if p != "capabilities" and "update" not in c]
+sys.exit("st-sign does not grant update on " + ", ".join(bad) if bad else 0)'
   TOKEN_RENEW_SELF=$(login) TOKEN_REVOKE_SELF=$(login) TOKEN_RENEW=$(login) TOKEN_REVOKE=$(login)
   echo "seeded 3 identities, cert role st-role, CRL st-crl, jwt, kubernetes and ssh mounts, 4 policies, 4 SSH CAs, 3 templates, 4 certificates, 5 access tokens"
 else

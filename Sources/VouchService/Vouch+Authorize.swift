@@ -18,7 +18,8 @@ extension Vouch {
         -> TokenRecord
     {
         if isAdmin(token) { return Self.rootHolder }
-        let path = Self.aclPath(raw)
+        // a list is checked as Vault checks it, on the path with a trailing / (so `path "x/"` grants listing x)
+        let path = Self.aclPath(raw) + (capability == .list ? "/" : "")
         let r: TokenRecord
         do { r = try await record(of: token) } catch {
             return try await useToken(token, remote: remote)  // refuses it again, audited and counted as a use

@@ -72,9 +72,10 @@ extension Vouch {
         adminEvent("delete-policy", subject: n, remote: remote)
     }
 
-    /// What `holder` may do on `path` (`sys/capabilities-self`).
+    /// What `holder` may do on `path` (`sys/capabilities-self`), the path read as a request's is.
     public func capabilities(of holder: TokenRecord, path: String) -> [String] {
         holder.accessor == Self.rootHolder.accessor && holder.subject == Self.rootHolder.subject
-            ? [ACLPolicy.rootName] : current.aclCache.acl(holder.policies).capabilities(path)
+            ? [ACLPolicy.rootName]
+            : current.aclCache.acl(holder.policies).capabilities(Self.aclPath(path) + (path.hasSuffix("/") ? "/" : ""))
     }
 }

@@ -133,6 +133,17 @@ final class ACLHTTPTests: XCTestCase {
         XCTAssertEqual(r.json["ssh/roles/a"] as? [String], ["list", "read"], r.body)
         XCTAssertEqual(r.json["ssh/sign/a"] as? [String], ["deny"], r.body)
         XCTAssertEqual(r.body.components(separatedBy: "\"ssh/roles/a\"").count - 1, 2, "once at the top, once in data: \(r.body)")
+        r = try curl("POST", s.base + "/v1/sys/capabilities-self", json: ["paths": ["SSH/roles/A", "ssh//roles/a"]], vaultToken: t)
+        XCTAssertEqual(r.json["SSH/roles/A"] as? [String], ["list", "read"], "read as a request's path is: " + r.body)
+        XCTAssertEqual(r.json["ssh//roles/a"] as? [String], ["list", "read"], r.body)
+        // Vault's list grant: a pattern with a trailing /, for LIST with or without one
+        try put("lister", #"path "ssh/roles/" { capabilities = ["list"] }"#)
+        XCTAssertEqual(try curl("POST", s.base + "/v1/ssh/roles/ops", json: ["key_type": "ca", "allow_user_certificates": true],
+                                vaultToken: s.adminToken).status, 204)
+        let l = try token(policies: ["lister"])
+        XCTAssertEqual(try curl("GET", s.base + "/v1/ssh/roles?list=true", vaultToken: l).status, 200)
+        XCTAssertEqual(try curl("GET", s.base + "/v1/ssh/roles/?list=true", vaultToken: l).status, 200)
+        XCTAssertEqual(try curl("GET", s.base + "/v1/ssh/roles/ops", vaultToken: l).status, 403, "list is not read")
         r = try curl("POST", s.base + "/v1/sys/capabilities-self", json: ["paths": ["data"]], vaultToken: t)
         XCTAssertEqual(r.status, 400, r.body)
         r = try curl("POST", s.base + "/v1/sys/capabilities-self", json: ["path": "anything"], vaultToken: s.adminToken)

@@ -190,7 +190,7 @@ struct SSHCertificateList: Encodable, Sendable {
 
 struct SSHCertificateEnvelope: Encodable, Sendable { let certificate: SSHCertificateBody }
 
-/// POST .../revoke: exactly one of the three.
+/// POST {CA}/revoke: exactly one of the three.
 struct SSHRevokeRequest: Decodable, Sendable {
     let serialNumber: String?
     let keyId: String?

@@ -58,21 +58,7 @@ extension Vouch {
 
     /// A supplied key pair: both halves, matching, of an algorithm Infisical names.
     static func suppliedSSHKey(privateKey: String, publicKey: String) throws -> (SSHPrivateKey, String) {
-        guard !privateKey.isEmpty, !publicKey.isEmpty else {
-            throw ServiceError.badRequest("missing_field", "an external CA needs both publicKey and privateKey")
-        }
-        guard privateKey.utf8.count <= 64 * 1024 else { throw ServiceError(.tooLarge, "invalid_private_key", "privateKey is at most 64 KiB") }
-        let key: SSHPrivateKey
-        do { key = try SSHPrivateKey(pem: Array(privateKey.utf8)) } catch let e as VouchError {
-            throw ServiceError.badRequest("invalid_private_key", "privateKey: \(e.message)")
-        }
-        let given: SSHPublicKey
-        do { given = try SSHPublicKey(line: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch let e as VouchError {
-            throw ServiceError.badRequest("invalid_public_key", "publicKey: \(e.message)")
-        }
-        guard given.blob == key.publicKey.blob else {
-            throw ServiceError.badRequest("invalid_public_key", "publicKey is not the public half of privateKey")
-        }
+        let key = try sshKeyPair(privateKey: privateKey, publicKey: publicKey, names: ("privateKey", "publicKey"))
         guard let name = sshAlgorithmName(key.publicKey) else {
             throw ServiceError.badRequest("invalid_key_algorithm", "the key is \(key.publicKey.typeName) of \(key.publicKey.bits) bits: a CA key is RSA 2048 or 4096, ECDSA P-256 or P-384, or Ed25519")
         }

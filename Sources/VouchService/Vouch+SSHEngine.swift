@@ -128,6 +128,29 @@ extension Vouch {
         }
     }
 
+    /// A CA key pair a caller supplied: both halves, the private key unencrypted and at most
+    /// 64 KiB, the public half the private key's. `names` are the fields as the API spells them.
+    static func sshKeyPair(privateKey: String, publicKey: String, names: (private: String, public: String)) throws -> SSHPrivateKey {
+        guard !privateKey.isEmpty, !publicKey.isEmpty else {
+            throw ServiceError.badRequest("missing_field", "both \(names.private) and \(names.public) are required to set a CA key pair")
+        }
+        guard privateKey.utf8.count <= 64 * 1024 else {
+            throw ServiceError(.tooLarge, "invalid_private_key", "\(names.private) is at most 64 KiB")
+        }
+        let key: SSHPrivateKey
+        do { key = try SSHPrivateKey(pem: Array(privateKey.utf8)) } catch let e as VouchError {
+            throw ServiceError.badRequest("invalid_private_key", "\(names.private): \(e.message)")
+        }
+        let given: SSHPublicKey
+        do { given = try SSHPublicKey(line: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch let e as VouchError {
+            throw ServiceError.badRequest("invalid_public_key", "\(names.public): \(e.message)")
+        }
+        guard given.blob == key.publicKey.blob else {
+            throw ServiceError.badRequest("invalid_public_key", "\(names.public) is not the public half of \(names.private)")
+        }
+        return key
+    }
+
     /// Configures the mount's CA: a key generated here, or the pair given. Returns the
     /// public key line. Replacing a CA is refused while one exists (delete it first), as Vault.
     public func putSSHCA(mount path: String, generate: Bool, keyType: String, keyBits: Int, privateKey: String, publicKey: String,
@@ -135,20 +158,7 @@ extension Vouch {
         let m = try sshMount(path)
         let key: SSHPrivateKey
         if !privateKey.isEmpty || !publicKey.isEmpty {
-            guard !privateKey.isEmpty, !publicKey.isEmpty else {
-                throw ServiceError.badRequest("missing_field", "both private_key and public_key are required to set a CA key pair")
-            }
-            guard privateKey.utf8.count <= 64 * 1024 else { throw ServiceError(.tooLarge, "invalid_private_key", "private_key is at most 64 KiB") }
-            do { key = try SSHPrivateKey(pem: Array(privateKey.utf8)) } catch let e as VouchError {
-                throw ServiceError.badRequest("invalid_private_key", "private_key: \(e.message)")
-            }
-            let given: SSHPublicKey
-            do { given = try SSHPublicKey(line: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch let e as VouchError {
-                throw ServiceError.badRequest("invalid_public_key", "public_key: \(e.message)")
-            }
-            guard given.blob == key.publicKey.blob else {
-                throw ServiceError.badRequest("invalid_public_key", "public_key is not the public half of private_key")
-            }
+            key = try Self.sshKeyPair(privateKey: privateKey, publicKey: publicKey, names: ("private_key", "public_key"))
         } else {
             guard generate else { throw ServiceError.badRequest("missing_field", "missing public_key and private_key (or generate_signing_key)") }
             // refused before the key is made: a 4096-bit RSA key costs seconds

@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "VouchHTTP",
             dependencies: [
-                "VouchService",
+                "VouchService", "COpenAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -74,10 +74,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/VouchHTTP",
-            // the OpenAPI document is data in a file, compiled into the binary (no bundle to lose)
-            resources: [.embedInCode("Resources/openapi.json")]
+            path: "Sources/VouchHTTP"
         ),
+        // The OpenAPI document, compiled into the binary (no bundle to lose) by C's #embed.
+        .target(name: "COpenAPI", path: "Sources/COpenAPI", exclude: ["openapi.json"]),
         .executableTarget(
             name: "vouch",
             dependencies: [

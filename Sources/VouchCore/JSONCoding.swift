@@ -36,7 +36,17 @@ public enum JSON {
     }
 
     /// Encodes `value` as JSON text.
-    public static func encode<T: Encodable>(_ value: T) -> String { encodeValue(value).text }
+    public static func encode<T: Encodable>(_ value: T) -> String {
+        do {
+            let node = try ValueEncoder.node(value, at: [])
+            var out = ""
+            out.reserveCapacity(256)
+            node.write(into: &out)
+            return out
+        } catch {
+            return JSONValue.string("\(error)").text  // as encodeValue
+        }
+    }
 
     /// Encodes `value` as a JSONValue (to add to, or to compare).
     public static func encodeValue<T: Encodable>(_ value: T) -> JSONValue {
@@ -161,37 +171,69 @@ extension JSONValue {
 /// The tree an encoding builds: reference nodes, so that nested containers handed out
 /// before they are filled end up in place; turned into a JSONValue at the end.
 private final class Node {
-    enum Kind {
-        case leaf(JSONValue)
-        case object([(String, Node)])
-        case array([Node])
-    }
-    var kind: Kind = .object([])
+    enum Kind { case leaf, object, array }
+    /// What the node is; only the matching one of `leaf`, `members`, `items` is used.
+    /// (Kept apart from the enum so that adding a member appends in place, not to a copy.)
+    var kind: Kind = .object
+    var leaf: JSONValue = .null
+    var members: [(String, Node)] = []
+    var items: [Node] = []
 
     var value: JSONValue {
         switch kind {
-        case .leaf(let v): v
-        case .object(let members): .object(members.map { ($0.0, $0.1.value) })
-        case .array(let items): .array(items.map(\.value))
+        case .leaf: leaf
+        case .object: .object(members.map { ($0.0, $0.1.value) })
+        case .array: .array(items.map(\.value))
+        }
+    }
+
+    /// Writes the node as compact JSON (as `value.text` would, without building the value).
+    func write(into out: inout String) {
+        switch kind {
+        case .leaf: leaf.write(into: &out)
+        case .object:
+            out += "{"
+            for (i, (k, v)) in members.enumerated() {
+                if i > 0 { out += "," }
+                JSONValue.writeString(k, into: &out)
+                out += ":"
+                v.write(into: &out)
+            }
+            out += "}"
+        case .array:
+            out += "["
+            for (i, v) in items.enumerated() {
+                if i > 0 { out += "," }
+                v.write(into: &out)
+            }
+            out += "]"
         }
     }
 
     func add(_ key: String, _ node: Node) {
-        guard case .object(var members) = kind else { return }
+        guard kind == .object else { return }
         members.append((key, node))
-        kind = .object(members)
     }
     func append(_ node: Node) {
-        guard case .array(var items) = kind else { return }
+        guard kind == .array else { return }
         items.append(node)
-        kind = .array(items)
+    }
+    func become(_ other: Node) {
+        kind = other.kind
+        leaf = other.leaf
+        members = other.members
+        items = other.items
+    }
+    func setLeaf(_ v: JSONValue) {
+        kind = .leaf
+        leaf = v
     }
     static func leaf(_ v: JSONValue) -> Node {
         let n = Node()
-        n.kind = .leaf(v)
+        n.setLeaf(v)
         return n
     }
-    var count: Int { if case .array(let a) = kind { a.count } else { 0 } }
+    var count: Int { kind == .array ? items.count : 0 }
 }
 
 /// [String: V] encodes with its keys sorted (a dictionary's own order changes from run to run).
@@ -246,12 +288,12 @@ private struct ValueEncoder: Encoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = node.kind {} else { node.kind = .object([]) }
+        if node.kind != .object { node.kind = .object; node.members = [] }
         return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> UnkeyedEncodingContainer {
-        if case .array = node.kind {} else { node.kind = .array([]) }
+        if node.kind != .array { node.kind = .array; node.items = [] }
         return Unkeyed(node: node, codingPath: codingPath)
     }
 
@@ -328,7 +370,7 @@ private struct ValueEncoder: Encoder {
     struct Single: SingleValueEncodingContainer {
         let node: Node
         var codingPath: [CodingKey]
-        private func set(_ v: JSONValue) { node.kind = .leaf(v) }
+        private func set(_ v: JSONValue) { node.setLeaf(v) }
         mutating func encodeNil() throws { set(.null) }
         mutating func encode(_ value: Bool) throws { set(.bool(value)) }
         mutating func encode(_ value: String) throws { set(.string(value)) }
@@ -351,7 +393,7 @@ private struct ValueEncoder: Encoder {
             set(value <= UInt64(Int64.max) ? .int(Int64(value)) : .double(Double(value)))
         }
         mutating func encode<T: Encodable>(_ value: T) throws {
-            node.kind = try ValueEncoder.node(value, at: codingPath).kind
+            node.become(try ValueEncoder.node(value, at: codingPath))
         }
     }
 }

@@ -27,7 +27,8 @@ struct MetricsMiddleware: RouterMiddleware {
     }
 }
 
-/// swift-log handler writing one JSON object per line to standard error.
+/// swift-log handler writing one JSON object per line to standard error, in batches
+/// (LineWriter: within 10 ms; errors at once).
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
@@ -45,9 +46,11 @@ public struct JSONLogHandler: LogHandler {
             ("time", .string(Timestamp.iso(Date().timeIntervalSince1970))), ("level", .string(event.level.rawValue)),
             ("logger", .string(label)), ("message", .string("\(event.message)")),
         ]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+        let all = metadata.isEmpty ? event.metadata ?? [:] : metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) {
             members.append((k, .string("\(v)")))
         }
-        FileHandle.standardError.write(Data((JSONValue.object(members).text + "\n").utf8))
+        LineWriter.standardError.append(JSONValue.object(members).text)
+        if event.level >= .error { LineWriter.standardError.flush() }
     }
 }

@@ -56,6 +56,10 @@ public enum VouchServer {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: maintenance)], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
+        defer {
+            vouch.audit.flush()
+            LineWriter.standardError.flush()
+        }
         try await group.run()
     }
 }

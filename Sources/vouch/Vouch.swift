@@ -2,6 +2,7 @@
 // Exit codes: 0 accepted/ok, 1 refused by the rules, 2 unusable input (including bad flags).
 import ArgumentParser
 import Foundation
+import VouchService
 
 @main
 struct VouchCLI: AsyncParsableCommand {
@@ -33,8 +34,9 @@ struct VouchCLI: AsyncParsableCommand {
     }
 }
 
-/// Prints to standard error.
+/// Prints to standard error (after the log lines waiting in their buffer).
 func warn(_ text: String) {
+    LineWriter.standardError.flush()
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 

@@ -23,8 +23,22 @@ final class ServerProcess {
     }
 
     var base: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
-    var auditLog: String { (try? String(contentsOfFile: dataDir + "/audit.log", encoding: .utf8)) ?? "" }
-    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    /// The audit log and the server's log lines. The server writes both in batches (within
+    /// 10 ms of each line), so a file is read until it stops growing for 50 ms.
+    var auditLog: String { Self.settled(dataDir + "/audit.log") }
+    var log: String { Self.settled(stderrPath) }
+
+    static func settled(_ path: String) -> String {
+        func read() -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        var text = read()
+        for _ in 0..<40 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let again = read()
+            if again == text { break }
+            text = again
+        }
+        return text
+    }
 
     func start() throws {
         let p = Process()
@@ -59,6 +73,13 @@ final class ServerProcess {
         p.terminate()
         p.waitUntilExit()
         return p.terminationStatus
+    }
+
+    /// SIGKILL, then wait: a crash, with no chance to flush or close anything.
+    func kill() {
+        guard let p = process, p.isRunning else { return }
+        Glibc.kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
     }
 
     deinit { if process?.isRunning == true { process?.terminate() } }

@@ -94,6 +94,29 @@ final class TokenHTTPTests: XCTestCase {
         XCTAssertEqual(after.errorCode, "token_uses_exhausted")
     }
 
+    /// Token uses and revocations are committed (group commit) before they are answered:
+    /// a server killed with SIGKILL right after its last answer has lost none of them.
+    func testAcknowledgedUsesAndRevocationsSurviveKill9() throws {
+        let (_, token) = try login(["accessTokenNumUsesLimit": 50])
+        let (_, other) = try login([:])
+        func introspect(_ n: Int, on server: ServerProcess) throws -> [Substring] {
+            var a = ["curl", "-s", "-w", "%{http_code}\n", "-Z", "--parallel-max", "100", "--parallel-immediate", "-X", "POST",
+                     "-H", "Authorization: Bearer \(token)"]
+            for _ in 0..<n { a += ["-o", "/dev/null", server.base + "/api/v1/auth/token/introspect"] }
+            return String(decoding: try PKI.run(a), as: UTF8.self).split(separator: "\n")
+        }
+        XCTAssertEqual(try introspect(30, on: s).filter { $0 == "200" }.count, 30)
+        XCTAssertEqual(try curl("POST", s.base + "/api/v1/auth/token/revoke", json: ["accessToken": other]).status, 200)
+        s.kill()
+        let again = ServerProcess(dataDir: s.dataDir, extraArgs: ["--trusted-proxy", "127.0.0.1/32"])
+        try again.start()
+        defer { again.stop() }
+        let codes = try introspect(30, on: again)
+        XCTAssertEqual(codes.filter { $0 == "200" }.count, 20, "the 30 acknowledged uses were kept: 20 of 50 left")
+        XCTAssertEqual(codes.filter { $0 == "403" }.count, 10)
+        XCTAssertEqual(try curl("POST", again.base + "/api/v1/auth/token/introspect", token: other).errorCode, "token_revoked")
+    }
+
     func testTTLRenewAndMaxTTL() throws {
         // times are whole seconds: TTL 6, max TTL 8, so that a renewal at about 3 s is capped
         // (with 3 s to spare before the TTL runs out, for a loaded machine)

@@ -36,5 +36,9 @@ struct Fixture {
         return v
     }
 
-    var audit: String { (try? String(contentsOfFile: auditPath, encoding: .utf8)) ?? "" }
+    /// The audit log as written so far (the service's buffered lines flushed first).
+    var audit: String {
+        vouch.audit.flush()
+        return (try? String(contentsOfFile: auditPath, encoding: .utf8)) ?? ""
+    }
 }

@@ -56,6 +56,55 @@ final class StoreTests: XCTestCase {
         let onOther = try await db.run { _ in pthread_equal(pthread_self(), caller) == 0 }
         XCTAssertTrue(onOther, "SQLite runs on the store's own queue")
     }
+
+    /// Writes queued together share one transaction, each in its own savepoint: the one that
+    /// throws is undone alone, the others are committed and answered; none is lost.
+    func testGroupCommitUndoesOnlyTheWriteThatFails() async throws {
+        let db = try SQLiteDatabase(path: dir + "/g.db", migrations: ["CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"])
+        struct Planted: Error {}
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for k in 0..<400 {
+                group.addTask {
+                    do {
+                        try await db.write { c in
+                            try c.update("INSERT INTO t (k, v) VALUES (?, 'x')", [.int(Int64(k))])
+                            if k % 7 == 3 { throw Planted() }  // after its own insert: that insert must go too
+                        }
+                        return (k, true)
+                    } catch {
+                        XCTAssertTrue(error is Planted, "\(error)")
+                        return (k, false)
+                    }
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for await (k, ok) in group { all[k] = ok }
+            return all
+        }
+        let stored = Set(try await db.run { try $0.query("SELECT k FROM t").compactMap { $0[0].int.map(Int.init) } })
+        XCTAssertEqual(stored, Set(outcomes.filter(\.value).map(\.key)), "exactly the writes answered as done are stored")
+        XCTAssertEqual(stored, Set((0..<400).filter { $0 % 7 != 3 }))
+        // a write that runs its own transaction inside the group nests as a savepoint
+        try await db.write { c in try c.transaction { try c.update("INSERT INTO t (k, v) VALUES (1000, 'y')") } }
+        let n = try await db.run { try $0.query("SELECT count(*) FROM t WHERE k = 1000")[0][0].int }
+        XCTAssertEqual(n, 1)
+    }
+
+    /// A unique-key violation inside a group fails that write alone (the statement error
+    /// does not end the group's transaction).
+    func testAConstraintErrorInAGroupFailsThatWriteAlone() async throws {
+        let db = try SQLiteDatabase(path: dir + "/u.db", migrations: ["CREATE TABLE t (k INTEGER PRIMARY KEY)"])
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for k in [1, 2, 1, 3, 2, 4] {
+                group.addTask { (try? await db.write { try $0.update("INSERT INTO t (k) VALUES (?)", [.int(Int64(k))]) }) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        XCTAssertEqual(results.filter { $0 }.count, 4, "1, 2, 3 and 4 once each")
+        XCTAssertEqual(results.filter { !$0 }.count, 2)
+        let keys = try await db.run { try $0.query("SELECT k FROM t ORDER BY k").compactMap { $0[0].int } }
+        XCTAssertEqual(keys, [1, 2, 3, 4])
+    }
 }
 
 /// A committed change the service cannot load into its running configuration holds

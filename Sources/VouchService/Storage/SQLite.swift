@@ -5,6 +5,20 @@
 import CSQLite
 import Dispatch
 import Foundation
+import Synchronization
+
+/// A write waiting for its group commit: `run` applies it inside the group's transaction
+/// and returns what to do once the COMMIT succeeded (nil) or failed; `fail` answers a
+/// write that never ran.
+struct PendingWrite: @unchecked Sendable {
+    let run: (SQLiteDatabase.Connection) -> (Error?) -> Void
+    let fail: (Error) -> Void
+}
+
+struct PendingWrites {
+    var items: [PendingWrite] = []
+    var scheduled = false
+}
 
 /// A value bound to or read from a statement.
 enum SQLValue: Sendable, Equatable {
@@ -60,15 +74,23 @@ final class SQLiteDatabase: Sendable {
         func update(_ sql: String, _ args: [SQLValue] = []) throws -> Int { try step(sql, args).changes }
 
         /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it throws): the
-        /// statements inside see one snapshot and write atomically.
+        /// statements inside see one snapshot and write atomically. Inside a transaction
+        /// already open (a group commit's), it is a savepoint: undone alone when it throws,
+        /// committed with the group.
         func transaction<T>(_ body: () throws -> T) throws -> T {
-            try step("BEGIN IMMEDIATE", [])
+            let nested = sqlite3_get_autocommit(db) == 0
+            try step(nested ? "SAVEPOINT inner" : "BEGIN IMMEDIATE", [])
             do {
                 let result = try body()
-                try step("COMMIT", [])
+                try step(nested ? "RELEASE inner" : "COMMIT", [])
                 return result
             } catch {
-                _ = try? step("ROLLBACK", [])
+                if nested {
+                    _ = try? step("ROLLBACK TO inner", [])
+                    _ = try? step("RELEASE inner", [])
+                } else {
+                    _ = try? step("ROLLBACK", [])
+                }
                 throw error
             }
         }
@@ -126,6 +148,8 @@ final class SQLiteDatabase: Sendable {
     private let connection: Connection
     /// The one thread SQLite work runs on (serial: the connection is never shared at once).
     private let queue = DispatchQueue(label: "vouch.sqlite", qos: .userInitiated)
+    /// Writes waiting for the next group commit (see `write`).
+    private let pending = Mutex(PendingWrites())
 
     /// Opens (creating, owner-only) the database file, then applies the migrations it lacks.
     init(path: String, migrations: [String]) throws {
@@ -174,6 +198,63 @@ final class SQLiteDatabase: Sendable {
         return try await withCheckedThrowingContinuation { cont in
             queue.async { cont.resume(with: Result { try body(c) }) }
         }
+    }
+
+    /// Runs `body` in a transaction shared with the other writes queued meanwhile (group
+    /// commit): one BEGIN ... COMMIT for all of them, each in its own savepoint, so a write
+    /// that throws is undone alone. `write` returns only after the COMMIT that holds its
+    /// changes (a process killed after that loses nothing; WAL with synchronous=NORMAL, so
+    /// a power cut may lose the last commits, never corrupt the file). Under no load a
+    /// write commits alone, as soon as it is queued; under load the commit's cost is
+    /// shared by every write that arrived while the previous group was committing.
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
+            let item = PendingWrite(
+                run: { c in
+                    let result = Result { try c.transaction { try body(c) } }
+                    return { commitError in
+                        if let commitError, case .success = result { cont.resume(throwing: commitError) } else { cont.resume(with: result) }
+                    }
+                },
+                fail: { cont.resume(throwing: $0) })
+            let schedule = pending.withLock { p -> Bool in
+                p.items.append(item)
+                defer { p.scheduled = true }
+                return !p.scheduled
+            }
+            if schedule { queue.async { self.commitPending() } }
+        }
+    }
+
+    /// The most writes one group commit holds (the rest wait for the next).
+    static let maxGroup = 512
+
+    /// On `queue`: commits the writes queued so far (up to maxGroup) as one transaction.
+    private func commitPending() {
+        let batch = pending.withLock { p -> [PendingWrite] in
+            let n = min(p.items.count, Self.maxGroup)
+            let b = Array(p.items.prefix(n))
+            p.items.removeFirst(n)
+            if p.items.isEmpty { p.scheduled = false } else { queue.async { self.commitPending() } }
+            return b
+        }
+        let c = connection
+        do {
+            try c.execute("BEGIN IMMEDIATE")
+        } catch {
+            for item in batch { item.fail(error) }  // the file stayed busy past the timeout: nothing ran
+            return
+        }
+        let finish = batch.map { $0.run(c) }
+        var commitError: Error?
+        do {
+            try c.execute("COMMIT")
+        } catch {
+            commitError = error
+            _ = try? c.execute("ROLLBACK")
+        }
+        for f in finish { f(commitError) }
     }
 
     /// The same, waiting on the calling thread: for start-up, before any event loop runs.

@@ -219,7 +219,7 @@ public final class SQLiteStore: Store {
     // MARK: SSH certificates
 
     public func insertSSHCertificate(_ r: SSHCertificateRecord) async throws -> Bool {
-        try await db.run {
+        try await db.write {
             try $0.update("INSERT OR IGNORE INTO ssh_certificates (mount, serial, key_id, issued_at, doc) VALUES (?, ?, ?, ?, ?)",
                           [.text(r.mount), .text(r.serial), .text(r.keyID), .int(r.issuedAt), Self.encode(r)]) == 1
         }
@@ -301,7 +301,7 @@ public final class SQLiteStore: Store {
             .text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
             .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), Self.encode(doc),
         ]
-        try await db.run {
+        try await db.write {
             try $0.update(
                 """
                 INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc)
@@ -333,7 +333,7 @@ public final class SQLiteStore: Store {
     }
 
     public func useToken(id: String, now: Int64) async throws -> UseOutcome {
-        try await db.run { c in
+        try await db.write { c in
             try c.transaction {
                 let n = try c.update(
                     """
@@ -353,7 +353,7 @@ public final class SQLiteStore: Store {
     }
 
     public func renewToken(id: String, expiresAt: Int64, now: Int64) async throws -> TokenRecord? {
-        try await db.run { c in
+        try await db.write { c in
             try c.transaction {
                 let n = try c.update(
                     """
@@ -367,7 +367,7 @@ public final class SQLiteStore: Store {
     }
 
     public func revokeToken(id: String) async throws -> Bool {
-        try await db.run { try $0.update("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", [.text(id)]) == 1 }
+        try await db.write { try $0.update("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", [.text(id)]) == 1 }
     }
 
     public func revokeTokens(subject: String, authMethod: String) async throws {

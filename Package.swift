@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "vouch-bench",
             dependencies: [
-                "VouchCore", "CVouchBench",
+                "VouchCore", "VouchService", "CVouchBench",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

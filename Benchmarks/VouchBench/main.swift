@@ -276,6 +276,13 @@ if want("jwt") { jwtBench() }
 
 if want("ssh") { sshBench() }
 
+// MARK: logins through the service, in-process
+
+if want("service") {
+    let c = makeChain("svc", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    serviceBench(rootPEM: c.root + c.int, leafPEM: c.leaf)
+}
+
 // MARK: logins over HTTP
 
 if !want("http") {

@@ -11,7 +11,7 @@ extension Vouch {
         let maxExpires = t + Int64(settings.maxTTL)
         let expires = settings.ttl == 0 ? maxExpires : min(t + Int64(settings.ttl), maxExpires)
         let record = TokenRecord(
-            id: Base64.encode(Secrets.random(count: 18)), accessor: Base64.encode(Secrets.random(count: 18)),
+            id: Self.tokenKey(), accessor: Self.tokenKey(),
             subject: subject, authMethod: method, displayName: displayName, policies: policies, metadata: metadata,
             createdAt: t, expiresAt: expires, maxExpiresAt: maxExpires, ttl: settings.ttl, uses: 0,
             usesLimit: settings.numUsesLimit, trustedIPs: settings.trustedIPs, revoked: false)
@@ -19,6 +19,15 @@ extension Vouch {
         let token = signer.sign(AccessClaims(
             iss: "vouch", sub: subject, jti: record.id, iat: t, exp: maxExpires, authMethod: method, identityId: identityId))
         return LoginResult(accessToken: token, record: record)
+    }
+
+    /// A token's id or accessor (18 bytes, base64url): the time in milliseconds (6 bytes,
+    /// big-endian), then 12 random bytes. 96 random bits keep it unguessable; the time
+    /// prefix puts the tokens issued together next to each other in the store's indexes,
+    /// so a group of inserts touches a few pages rather than one page per token.
+    static func tokenKey() -> String {
+        let ms = UInt64(Date().timeIntervalSince1970 * 1000)
+        return Base64.encode((0..<6).map { UInt8(truncatingIfNeeded: ms >> (8 * (5 - $0))) } + Secrets.random(count: 12))
     }
 
     /// The server's record of a token this server signed and still knows, or why not.

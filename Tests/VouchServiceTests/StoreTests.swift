@@ -57,6 +57,21 @@ final class StoreTests: XCTestCase {
         XCTAssertTrue(onOther, "SQLite runs on the store's own queue")
     }
 
+    /// The hand-built JSON of a token's row and claims is exactly what Codable writes (both
+    /// are read back with Codable).
+    func testHandBuiltTokenJSONIsCodablesJSON() throws {
+        for (metadata, ips, identity) in [([:], ["0.0.0.0/0"], nil), (["b": "2", "a": "x\"y\n", "é": "ü"], ["10.0.0.0/8", "::1/128"], "id-1")]
+        as [([String: String], [String], String?)] {
+            let doc = SQLiteStore.TokenDocument(
+                id: "i\u{1}d", accessor: "acc", subject: "s\\", authMethod: "cert", displayName: "d", policies: ["p1", "p2"],
+                metadata: metadata, createdAt: 1, maxExpiresAt: 99, ttl: 60, usesLimit: 5, trustedIPs: try ips.map(CIDR.init))
+            XCTAssertEqual(doc.json, JSON.encode(doc))
+            let claims = AccessClaims(iss: "vouch", sub: "s", jti: "j", iat: 1, exp: 2, authMethod: "cert", identityId: identity)
+            XCTAssertEqual(claims.json, JSON.encode(claims))
+            XCTAssertEqual(try JSON.decode(AccessClaims.self, from: Array(claims.json.utf8)), claims)
+        }
+    }
+
     /// Writes queued together share one transaction, each in its own savepoint: the one that
     /// throws is undone alone, the others are committed and answered; none is lost.
     func testGroupCommitUndoesOnlyTheWriteThatFails() async throws {

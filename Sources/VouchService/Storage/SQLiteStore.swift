@@ -290,6 +290,19 @@ public final class SQLiteStore: Store {
         var ttl: Int
         var usesLimit: Int
         var trustedIPs: [CIDR]
+
+        /// The JSON Codable would write (same members, same order, metadata sorted), built
+        /// directly: a login writes one, and the generic encoder cost more than the insert.
+        var json: String {
+            JSONValue.object([
+                ("id", .string(id)), ("accessor", .string(accessor)), ("subject", .string(subject)),
+                ("authMethod", .string(authMethod)), ("displayName", .string(displayName)),
+                ("policies", .array(policies.map { .string($0) })),
+                ("metadata", .object(metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, .string($0.value)) })),
+                ("createdAt", .int(createdAt)), ("maxExpiresAt", .int(maxExpiresAt)), ("ttl", .int(Int64(ttl))),
+                ("usesLimit", .int(Int64(usesLimit))), ("trustedIPs", .array(trustedIPs.map { .string($0.description) })),
+            ]).text
+        }
     }
 
     public func insertToken(_ r: TokenRecord) async throws {
@@ -299,7 +312,7 @@ public final class SQLiteStore: Store {
             usesLimit: r.usesLimit, trustedIPs: r.trustedIPs)
         let args: [SQLValue] = [
             .text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
-            .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), Self.encode(doc),
+            .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), .text(doc.json),
         ]
         try await db.write {
             try $0.update(

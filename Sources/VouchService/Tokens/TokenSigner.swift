@@ -13,6 +13,17 @@ struct AccessClaims: Codable, Equatable {
     var exp: Int64  // the hard limit: issue time + max TTL
     var authMethod: String
     var identityId: String?
+
+    /// The JSON Codable would write (same members, same order; identityId left out when
+    /// nil), built directly: one per login.
+    var json: String {
+        var members: [(String, JSONValue)] = [
+            ("iss", .string(iss)), ("sub", .string(sub)), ("jti", .string(jti)), ("iat", .int(iat)), ("exp", .int(exp)),
+            ("authMethod", .string(authMethod)),
+        ]
+        if let identityId { members.append(("identityId", .string(identityId))) }
+        return JSONValue.object(members).text
+    }
 }
 
 /// A JWK Set of one Ed25519 public key (RFC 8037), as /.well-known/jwks.json serves it.
@@ -34,6 +45,8 @@ struct TokenSigner: Sendable {
     let kid: String
     let keySet: SigningKeySet
     private let verifier: JWKS
+    /// The encoded protected header and its dot, the same for every token.
+    private let headerPrefix: String
     static let maxLength = 4096
 
     init(key: Ed25519PrivateKey) throws {
@@ -41,6 +54,7 @@ struct TokenSigner: Sendable {
         kid = Base64.encode(Secrets.sha256(key.publicKey).prefix(12))
         keySet = SigningKeySet(keys: [.init(x: Base64.encode(key.publicKey), kid: kid)])
         verifier = try JWKS(json: Array(JSON.encode(keySet).utf8))
+        headerPrefix = Base64.encode(Array(JSON.encode(Header(kid: kid)).utf8)) + "."
     }
 
     private struct Header: Encodable {
@@ -50,7 +64,7 @@ struct TokenSigner: Sendable {
     }
 
     func sign(_ claims: AccessClaims) -> String {
-        let body = Base64.encode(Array(JSON.encode(Header(kid: kid)).utf8)) + "." + Base64.encode(Array(JSON.encode(claims).utf8))
+        let body = headerPrefix + Base64.encode(Array(claims.json.utf8))
         return body + "." + Base64.encode(key.sign(Array(body.utf8)))
     }
 

@@ -32,10 +32,15 @@ public struct VouchContext: RequestContext, RemoteAddressRequestContext {
     var peerIP: String { remoteAddress?.ipAddress ?? "" }
 
     /// The certificates the client presented in the TLS handshake (DER, leaf first), or
-    /// nil on a plain connection or when it presented none.
+    /// nil on a plain connection or when it presented none. A resumed session has had no
+    /// handshake of its own: its leaf comes from the session, the rest from what the
+    /// client presented when the session was made (PresentedChains).
     func tlsClientChain() async -> [[UInt8]]? {
-        guard let chain = try? await channel.nioSSL_peerValidatedCertificateChain().get() else { return nil }
-        let der = chain.compactMap { try? $0.toDERBytes() }
-        return der.isEmpty ? nil : der
+        if let chain = try? await channel.nioSSL_peerValidatedCertificateChain().get() {
+            let der = chain.compactMap { try? $0.toDERBytes() }
+            return der.isEmpty ? nil : der
+        }
+        guard let leaf = try? await channel.nioSSL_peerCertificate().get(), let der = try? leaf.toDERBytes() else { return nil }
+        return PresentedChains.shared.chain(forLeaf: der)
     }
 }

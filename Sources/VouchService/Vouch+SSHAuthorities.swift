@@ -85,7 +85,7 @@ extension Vouch {
             guard let (kind, bits) = Self.sshAlgorithms[algorithm] else {
                 throw ServiceError.badRequest("invalid_key_algorithm", "keyAlgorithm is one of RSA_2048, RSA_4096, EC_prime256v1, EC_secp384r1, ED25519")
             }
-            key = try SSHPrivateKey.generate(kind, bits: bits)
+            key = try await Self.generateSSHKey(kind, bits: bits)
         case "external":
             (key, algorithm) = try Self.suppliedSSHKey(privateKey: input.privateKey ?? "", publicKey: input.publicKey ?? "")
             if let asked = input.keyAlgorithm, asked != algorithm {
@@ -325,7 +325,7 @@ extension Vouch {
         guard t.status == "active", current.sshAuthorities[t.sshCaId]?.doc.status == "active" else {
             return try await signWithTemplate(templateId, input, holder: holder, remote: remote)
         }
-        let key = try SSHPrivateKey.generate(kind, bits: bits)
+        let key = try await Self.generateSSHKey(kind, bits: bits)
         var q = input
         q.publicKey = key.publicKey.line()
         var r = try await signWithTemplate(templateId, q, holder: holder, remote: remote)

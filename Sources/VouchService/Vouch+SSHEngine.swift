@@ -166,7 +166,7 @@ extension Vouch {
                 throw ServiceError.badRequest("ca_exists", "keys are already configured for this mount: delete config/ca first")
             }
             let (kind, bits) = try Self.sshKeyKind(keyType, bits: keyBits)
-            key = try SSHPrivateKey.generate(kind, bits: bits)
+            key = try await Self.generateSSHKey(kind, bits: bits)
         }
         let line = key.publicKey.line()
         let config = SSHCAConfig(sealedPrivateKey: sealer.seal(Array(key.openSSHFormat().utf8), context: Self.sshCAContext),
@@ -382,7 +382,7 @@ extension Vouch {
                          remote: String) async throws -> SSHSignResult
     {
         let (kind, bits) = try Self.sshKeyKind(keyType.isEmpty ? "ssh-ed25519" : keyType, bits: keyBits)
-        let key = try SSHPrivateKey.generate(kind, bits: bits)
+        let key = try await Self.generateSSHKey(kind, bits: bits)
         var q = input
         q.publicKey = key.publicKey.line()
         var r = try await signSSH(mount: path, role: role, q, holder: holder, remote: remote)

@@ -24,6 +24,17 @@ struct SSHSigningCA: Sendable {
 }
 
 extension Vouch {
+    /// Threads for making key pairs, apart from the ones requests run on: an RSA key takes
+    /// from milliseconds to a second, and the cooperative pool has one thread per core.
+    private static let keygen = DispatchQueue(label: "vouch.keygen", qos: .userInitiated, attributes: .concurrent)
+
+    /// A new SSH key pair, made on the keygen threads.
+    static func generateSSHKey(_ kind: SSHKeyKind, bits: Int) async throws -> SSHPrivateKey {
+        try await withCheckedThrowingContinuation { cont in
+            keygen.async { cont.resume(with: Result { try SSHPrivateKey.generate(kind, bits: bits) }) }
+        }
+    }
+
     /// A refusal of a signing request, audited and counted.
     func sshRefusal(_ action: String, subject: String, holder: TokenRecord?, remote: String, code: String, _ message: String,
                     kind: ServiceError.Kind = .badRequest) -> ServiceError {

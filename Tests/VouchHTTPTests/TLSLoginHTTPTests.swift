@@ -68,6 +68,42 @@ final class TLSLoginHTTPTests: XCTestCase {
         XCTAssertFalse(s.log.contains(token), "no token in the server log")
     }
 
+    /// A client that resumes its TLS session (a session ticket; curl does between the URLs
+    /// of one run) has no second handshake: the login still judges the chain the client
+    /// presented when the session was made, here a leaf and the intermediate the identity's
+    /// CA bundle lacks. Over TLS 1.3 and 1.2; curl's trace shows the client certificate sent once.
+    func testResumedTLSSessionsLogInWithTheChainTheyWereMadeWith() throws {
+        let s = ServerProcess(tls: (server.certPath, server.keyPath))
+        try s.start()
+        defer { s.stop() }
+        let id = try identityWithTLSAuth(s)  // the root alone
+        let int = try pki.make("int", issuer: root)
+        let leaf = try pki.make("leaf-r", subject: "/CN=api-workload", issuer: int, profile: .client)
+        let presented = try pki.write(leaf.pem + int.pem, "leaf-and-int.pem")
+        let url = s.base + "/api/v1/auth/tls-cert-auth/login"
+        for version in ["--tlsv1.3", "--tls-max"] {
+            let pin = version == "--tls-max" ? ["--tlsv1.2", "--tls-max", "1.2"] : [version]
+            let trace = String(decoding: try PKI.run(["sh", "-c", #"curl -sv "$@" 2>&1"#, "curl"] + pin + [
+                "--cacert", root.certPath, "--cert", presented, "--key", leaf.keyPath, "-H", "Connection: close",
+                "-H", "Content-Type: application/json", "-d", #"{"identityId":"\#(id)"}"#, "-w", "\nstatus %{http_code}\n",
+                url, url,
+            ]), as: UTF8.self)
+            let statuses = trace.split(separator: "\n").filter { $0.hasPrefix("status ") }
+            XCTAssertEqual(statuses, ["status 200", "status 200"], "\(version): both logins pass\n\(trace.suffix(3000))")
+            let sent = trace.components(separatedBy: "(OUT), TLS handshake, Certificate (11)").count - 1
+            XCTAssertEqual(sent, 1, "\(version): the second login resumed the session (no client certificate sent again)")
+            XCTAssertEqual(trace.components(separatedBy: "\"accessToken\"").count - 1, 2)
+        }
+        // a resumed session of a client whose chain does not verify is refused as its first login was
+        let other = try pki.make("other-r")
+        let stranger = try pki.make("stranger-r", subject: "/CN=api-workload", issuer: other, profile: .client)
+        let trace = String(decoding: try PKI.run(["sh", "-c", #"curl -sv "$@" 2>&1"#, "curl", "--tlsv1.3",
+            "--cacert", root.certPath, "--cert", stranger.certPath, "--key", stranger.keyPath, "-H", "Connection: close",
+            "-H", "Content-Type: application/json", "-d", #"{"identityId":"\#(id)"}"#, "-w", "\nstatus %{http_code}\n", url, url,
+        ]), as: UTF8.self)
+        XCTAssertEqual(trace.split(separator: "\n").filter { $0.hasPrefix("status ") }, ["status 401", "status 401"], trace)
+    }
+
     func testLoginThroughNginxAndHeaderRefusedFromUntrustedAddress() throws {
         let s = ServerProcess(extraArgs: ["--trusted-proxy", "127.0.0.1/32"])
         try s.start()

@@ -20,7 +20,9 @@ struct VouchChannel<Base: ServerChildChannel>: ServerChildChannel {
         return channel.eventLoop.makeCompletedFuture {
             if let sslContext {
                 let tls = NIOSSLServerHandler(context: sslContext, configuration: .init()) { presented, promise in
-                    // the chain as the client presented it, leaf first; verified per login
+                    // the chain as the client presented it, leaf first; verified per login (and
+                    // remembered for the sessions this one's tickets resume)
+                    PresentedChains.shared.remember(presented.compactMap { try? $0.toDERBytes() })
                     promise.succeed(.certificateVerified(VerificationMetadata(
                         presented.isEmpty ? nil : ValidatedCertificateChain(presented))))
                 }

@@ -295,6 +295,12 @@ if !want("http") {
     log("no --vouch PATH: HTTP logins not measured")
 }
 
+// MARK: logins over Vouch's own mTLS listener, a new connection each (resumed or not)
+
+if want("mtls"), let i = args.firstIndex(of: "--vouch") {
+    httpMTLSBench(vouch: args[i + 1], pkiDir: dir, secs: smoke ? 1 : 10)
+}
+
 let enc = JSONEncoder()
 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
 try! enc.encode(results).write(to: URL(fileURLWithPath: outPath))

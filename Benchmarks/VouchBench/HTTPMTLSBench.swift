@@ -1,0 +1,122 @@
+// HTTPMTLSBench.swift: TLS certificate logins through Vouch's own mTLS listener, a new TLS
+// connection per login (the way a workload that logs in now and then arrives), with the
+// TLS session resumed (a session ticket) and with a full handshake each time. wrk cannot
+// present a client certificate, so nginx does: wrk -> nginx (plain HTTP) -> Vouch (mTLS,
+// `proxy_ssl_session_reuse on|off`, no upstream keep-alive). Each login row is next to
+// the same path's GET /healthz (the connection's own cost); the server's CPU per login is
+// read from /proc.
+import Foundation
+
+func httpMTLSBench(vouch: String, pkiDir: URL, secs: Int) {
+    let c = makeChain("mtls", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    func path(_ n: String) -> String { pkiDir.appendingPathComponent("mtls-\(n)").path }
+    try! "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n"
+        .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+    sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path("server.key")])
+    sh(["openssl", "req", "-config", cnf, "-new", "-key", path("server.key"), "-subj", "/CN=127.0.0.1", "-out", path("server.csr")])
+    sh(["openssl", "x509", "-req", "-in", path("server.csr"), "-CA", path("root.pem"), "-CAkey", path("root.key"), "-days", "20",
+        "-extfile", path("server.ext"), "-out", path("server.pem"), "-set_serial", "77"])
+    let port = 21_000 + Int(getpid() % 2000)
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: vouch)
+    server.arguments = ["serve", "--data-dir", path("data"), "--address", "127.0.0.1:\(port)", "--tls-cert", path("server.pem"),
+                        "--tls-key", path("server.key"), "--admin-token-file", path("admin")]
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try! server.run()
+    defer {
+        server.terminate()
+        server.waitUntilExit()
+    }
+    let base = "https://127.0.0.1:\(port)"
+    var up = false
+    for _ in 0..<100 where !up {
+        Thread.sleep(forTimeInterval: 0.1)
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["curl", "-sf", "--cacert", path("root.pem"), "-o", "/dev/null", base + "/healthz"]
+        try! probe.run()
+        probe.waitUntilExit()
+        up = probe.terminationStatus == 0 && FileManager.default.fileExists(atPath: path("admin"))
+    }
+    precondition(up, "vouch serve (TLS) did not start")
+    let admin = try! String(contentsOfFile: path("admin"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    func post(_ p: String, _ body: [String: Any]) -> [String: Any] {
+        let data = try! JSONSerialization.data(withJSONObject: body)
+        let out = sh(["curl", "-s", "--cacert", path("root.pem"), "-X", "POST", "-H", "Authorization: Bearer \(admin)",
+                      "-H", "Content-Type: application/json", "--data-binary", String(decoding: data, as: UTF8.self), base + p])
+        return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
+    }
+    let id = (post("/api/v1/identities", ["name": "mtls"])["identity"] as! [String: Any])["id"] as! String
+    _ = post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": c.root + c.int, "allowedCommonNames": "bench-leaf-*"])
+
+    // one nginx per mode, each its own prefix
+    var nginxPorts: [String: Int] = [:]
+    var proxies: [Process] = []
+    defer {
+        for p in proxies {
+            p.terminate()
+            p.waitUntilExit()
+        }
+    }
+    for (i, mode) in ["on", "off"].enumerated() {
+        let prefix = path("nginx-\(mode)")
+        try! FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
+        let listen = port + 1 + i
+        try! """
+            worker_processes 1;
+            error_log \(prefix)/error.log;
+            pid \(prefix)/nginx.pid;
+            events { worker_connections 4096; }
+            http {
+              access_log off;
+              client_body_temp_path \(prefix)/body; proxy_temp_path \(prefix)/proxy; fastcgi_temp_path \(prefix)/fcgi;
+              uwsgi_temp_path \(prefix)/uwsgi; scgi_temp_path \(prefix)/scgi;
+              server {
+                listen 127.0.0.1:\(listen);
+                location / {
+                  proxy_pass https://127.0.0.1:\(port);
+                  proxy_http_version 1.1;
+                  proxy_set_header Connection close;
+                  proxy_ssl_certificate \(path("leaf.pem"));
+                  proxy_ssl_certificate_key \(path("leaf.key"));
+                  proxy_ssl_trusted_certificate \(path("root.pem"));
+                  proxy_ssl_session_reuse \(mode);
+                }
+              }
+            }
+            """.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+        // in the foreground, as our child: stopped with the run
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        proxy.arguments = ["nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"]
+        proxy.standardOutput = FileHandle.nullDevice
+        proxy.standardError = FileHandle.nullDevice
+        try! proxy.run()
+        proxies.append(proxy)
+        nginxPorts[mode] = listen
+    }
+    Thread.sleep(forTimeInterval: 0.3)
+    let script = path("login.lua")
+    try! "wrk.method = \"POST\"\nwrk.body = '{\"identityId\":\"\(id)\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        .write(toFile: script, atomically: true, encoding: .utf8)
+    func cpuTicks() -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/stat", encoding: .utf8)) ?? ""
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        return fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0  // utime, stime
+    }
+    for (mode, label) in [("on", "resumed"), ("off", "full_handshake")] {
+        let url = "http://127.0.0.1:\(nginxPorts[mode]!)"
+        _ = wrk(url + "/healthz", script: nil, seconds: 1, connections: 16)
+        let ceiling = wrk(url + "/healthz", script: nil, seconds: secs, connections: 16)
+        let t0 = cpuTicks()
+        let login = wrk(url + "/api/v1/auth/tls-cert-auth/login", script: script, seconds: secs, connections: 16)
+        let cpu = (cpuTicks() - t0) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        precondition(login.non2xx == 0, "mTLS logins failed in the benchmark")
+        let perLogin = login.rps > 0 ? cpu / (login.rps * Double(secs)) * 1e6 : 0
+        add("http_mtls_login_new_connection_\(label)_p256", login.rps, "the same path's GET /healthz (a new TLS connection each)",
+            ceiling.rps,
+            note: String(format: "wrk -c16 -> nginx (proxy_ssl_session_reuse %@, no upstream keep-alive) -> vouch mTLS, %ds; "
+                         + "login p50 %.2f ms, p99 %.2f ms; server CPU %.0f us per login", mode, secs, login.p50ms, login.p99ms, perLogin))
+    }
+}

@@ -31,7 +31,7 @@ struct Result: Encodable {
 let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
-/// `--only chain,crl,jwt,ssh,keygen,http` runs those sections alone (all by default); such a
+/// `--only chain,crl,jwt,ssh,keygen,threads,http` runs those sections alone (all by default); such a
 /// partial run writes bench-results-partial.json unless --out says otherwise, leaving the
 /// full table alone.
 let only = args.firstIndex(of: "--only").map { Set(args[$0 + 1].split(separator: ",").map(String.init)) }
@@ -276,9 +276,10 @@ if want("jwt") { jwtBench() }
 
 if want("ssh") { sshBench() }
 
-// MARK: RSA key generation
+// MARK: RSA key generation, and the core on N threads at once
 
 if want("keygen") { keygenBench() }
+if want("threads") { threadsBench() }
 
 // MARK: logins over HTTP
 

@@ -31,7 +31,8 @@ struct Result: Encodable {
 let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
-/// `--only chain,crl,jwt,ssh,keygen,threads,http` runs those sections alone (all by default); such a
+/// `--only chain,crl,jwt,ssh,keygen,threads,http,scale` runs those sections alone (all but
+/// scale by default: `make bench-scale` asks for it, see ScaleBench.swift); such a
 /// partial run writes bench-results-partial.json unless --out says otherwise, leaving the
 /// full table alone.
 let only = args.firstIndex(of: "--only").map { Set(args[$0 + 1].split(separator: ",").map(String.init)) }
@@ -291,6 +292,12 @@ if !want("http") {
     httpBench(vouch: args[i + 1], pkiDir: dir, rootPEM: c.root + c.int, leafPEM: c.leaf)
 } else {
     log("no --vouch PATH: HTTP logins not measured")
+}
+
+// MARK: logins as the server's cores grow (make bench-scale): when asked by name, and briefly in a smoke run
+
+if only?.contains("scale") == true || (smoke && only == nil) {
+    if let i = args.firstIndex(of: "--vouch") { scaleBench(vouch: args[i + 1]) } else { log("no --vouch PATH: scale not measured") }
 }
 
 let enc = JSONEncoder()

@@ -169,9 +169,12 @@ static json_t *svalue(sreader *r, int depth) {
         if (neg) r->p++;
         const uint8_t *start = r->p;
         long long v = 0;
-        while (r->p < r->end && *r->p >= '0' && *r->p <= '9' && r->p - start < 19) v = v * 10 + (*r->p++ - '0');
+        while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+            if (r->p - start == 18) return NULL; /* a 19th digit: jansson's to judge */
+            v = v * 10 + (*r->p++ - '0');
+        }
         size_t digits = (size_t)(r->p - start);
-        if (digits == 0 || digits > 18 || (digits > 1 && *start == '0') || !sdelimited(r)) return NULL;
+        if (digits == 0 || (digits > 1 && *start == '0') || !sdelimited(r)) return NULL;
         return json_integer(neg ? -v : v);
     }
     static const struct { const char *text; size_t n; } lit[3] = {{"true", 4}, {"false", 5}, {"null", 4}};

@@ -152,6 +152,13 @@ func makeChain(_ label: String, _ keyArgs: [String]) -> Chain {
     return Chain(root: read("root.pem"), int: read("int.pem"), leaf: read("leaf.pem"), rootKey: read("root.key"))
 }
 
+// `--profile-loop NAME`: one loop of ours alone, for perf record (ProfileLoop.swift)
+if let i = args.firstIndex(of: "--profile-loop") {
+    profileLoop(args[i + 1])
+    try? FileManager.default.removeItem(at: dir)
+    exit(0)
+}
+
 // MARK: chain verification
 
 let chainKinds = [("rsa2048", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),

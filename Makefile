@@ -1,5 +1,6 @@
 # Vouch: `make run` and `make test` do everything on a fresh machine (they install what
-# is missing). `make bench` writes bench-results.json; `make fuzz FUZZ_SECONDS=N` fuzzes.
+# is missing). `make bench` writes bench-results.json, `make bench-scale` bench-scale.json;
+# `make fuzz FUZZ_SECONDS=N` fuzzes.
 SHELL := /bin/bash
 FUZZ_SECONDS ?= 60
 SMOKE_SECONDS ?= 10
@@ -7,7 +8,7 @@ CC_FUZZ ?= clang
 FUZZERS := fuzz_chain fuzz_crl fuzz_diff fuzz_json fuzz_jws fuzz_jwks fuzz_sshkey fuzz_sshcert fuzz_krl fuzz_hcl
 CORE_SRC := $(wildcard CSupport/*.c)
 
-.PHONY: deps build release run test bench fuzz fuzz-build fuzz-smoke clean
+.PHONY: deps build release run test bench bench-scale fuzz fuzz-build fuzz-smoke clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -38,6 +39,14 @@ bench: deps
 	swift build -c release --product vouch
 	.build/release/vouch-bench --vouch .build/release/vouch --out bench-results.json
 	python3 scripts/bench-table.py bench-results.json > BENCHMARKS.md
+
+# Logins and /healthz with the server pinned to 1, 2, 4, ... cores and wrk to the rest, next
+# to `openssl speed -multi N`: bench-scale.json and BENCHMARKS-scale.md (scripts/bench-scale.sh
+# lists the settings: SCALE_CORES, SCALE_CONNECTIONS, SCALE_SECONDS, ...).
+bench-scale: deps
+	swift build -c release --product vouch-bench
+	swift build -c release --product vouch
+	bash scripts/bench-scale.sh
 
 Fuzz/bin/%: Fuzz/%.c $(CORE_SRC) $(wildcard CSupport/*.h CSupport/include/*.h)
 	@mkdir -p Fuzz/bin

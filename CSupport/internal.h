@@ -190,6 +190,13 @@ int vspki_from_ed25519(const uint8_t pk[32], vbuf *out);
  * functions (the one-shot SHA256() of OpenSSL 3.0 fetches its algorithm on every call). */
 size_t vdigest(int h, const uint8_t *msg, size_t len, uint8_t out[64]);
 
+/* ---- JSON (json.c) ---- */
+/* A JSON object in the plain subset (printable ASCII strings without escapes, integers
+ * of at most 18 digits, true, false, null, nesting up to 16): the value json_loadb(...,
+ * JSON_REJECT_DUPLICATES, ...) would give, built without its lexer; NULL when the text
+ * leaves the subset or is not well formed, and then the caller asks json_loadb. */
+struct json_t *vjson_load_plain(const uint8_t *data, size_t len);
+
 /* ---- PEM (pem.c) ---- */
 /* Finds the next PEM block at or after *pos. Returns 1 and fills label (NUL-terminated,
  * truncated) and the body span (base64 text between the armour lines); 0 at the end;

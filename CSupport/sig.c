@@ -1,5 +1,5 @@
 /* sig.c: signature algorithms and public keys. Keys are parsed once (OpenSSL for RSA
- * and ECDSA, raw bytes for Ed25519 through libsodium) and keep a small lock-free pool
+ * and ECDSA, raw bytes for Ed25519 through libsodium) and keep a lock-free pool
  * of ready verification contexts, because OpenSSL 3's EVP_PKEY_verify_init costs about
  * as much as a third of an RSA-2048 verification. */
 #include "internal.h"
@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const uint8_t OID_RSA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
 static const uint8_t OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
@@ -39,8 +40,11 @@ static const uint8_t OID_DSA_SHA1[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03}
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 /* Curve groups for point checks: built once, read-only afterwards, shared by threads. */
 static EC_GROUP *groups[3];
+static size_t pool_slots = 8; /* the context pool's row length (see vslot), set once here */
+static size_t pool_size(void);
 static void init_once(void) {
     if (sodium_init() < 0) abort(); /* no secure randomness: nothing here can work */
+    pool_slots = pool_size();
     static const int nids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
     for (int i = 0; i < 3; i++)
         if (!(groups[i] = EC_GROUP_new_by_curve_name(nids[i]))) abort();
@@ -198,7 +202,22 @@ int vspki_check_point(vspan spki, vkey_type type) {
     return ok ? 0 : VOUCH_E_WEAK_KEY;
 }
 
-enum { POOL = 8, NHASH = 3, NPAD = 2 };
+enum { NHASH = 3, NPAD = 2, POOL_MIN = 8, POOL_MAX = 64 };
+
+/* The context pool, per padding and hash: a row of slots made on first use, as many as
+ * threads may verify with one key at once (twice the cores, 8 to 64: with fewer, the
+ * threads past them would each build and free a context per verification, a third of an
+ * RSA-2048 check). Each slot has its own cache line and each thread starts at its own
+ * slot, so that once warm a thread takes back the context it gave and no line moves
+ * between cores; each RSA context has its own copy of the key, because OpenSSL 3.0 reads
+ * a key's lock at every RSA public operation (BN_MONT_CTX_set_locked), one line that
+ * every core would otherwise write. */
+typedef struct {
+    _Atomic(EVP_PKEY_CTX *) c;
+    char pad[64 - sizeof(void *)];
+} vslot;
+static _Thread_local unsigned thread_home; /* 1 + the thread's first slot; 0 until chosen */
+static atomic_uint next_home;
 
 struct vpubkey {
     vkey_type type;
@@ -206,7 +225,7 @@ struct vpubkey {
     EVP_PKEY *pkey;                         /* RSA and ECDSA */
     uint8_t ed25519[32];
     /* per padding (PKCS#1 v1.5, PSS) and hash (SHA-256, -384, -512); ECDSA uses row 0 */
-    _Atomic(EVP_PKEY_CTX *) pool[NPAD][NHASH][POOL];
+    _Atomic(vslot *) pool[NPAD][NHASH];
     /* P-384 verifies through nettle, about twice as fast as Debian's OpenSSL 3.0 */
     bool has_nettle;
     struct ecc_point nettle_point;
@@ -216,6 +235,12 @@ struct vpubkey {
 
 static vouch_p256_backend p256_backend;
 static _Atomic(int) p256_installed;
+
+static size_t pool_size(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = cores > 0 ? (size_t)cores * 2 : POOL_MIN;
+    return n < POOL_MIN ? POOL_MIN : n > POOL_MAX ? POOL_MAX : n;
+}
 
 void vouch_p256_backend_install(const vouch_p256_backend *b) {
     if (!b || !b->key_new || !b->verify || !b->key_free || atomic_load(&p256_installed)) return;
@@ -296,8 +321,11 @@ int vpubkey_new(vspan spki, vpubkey **out) {
 void vpubkey_free(vpubkey *k) {
     if (!k) return;
     for (int pad = 0; pad < NPAD; pad++)
-        for (int h = 0; h < NHASH; h++)
-            for (int i = 0; i < POOL; i++) EVP_PKEY_CTX_free(atomic_load(&k->pool[pad][h][i]));
+        for (int h = 0; h < NHASH; h++) {
+            vslot *row = atomic_load(&k->pool[pad][h]);
+            for (size_t i = 0; row && i < pool_slots; i++) EVP_PKEY_CTX_free(atomic_load(&row[i].c));
+            free(row);
+        }
     if (k->has_nettle) ecc_point_clear(&k->nettle_point);
     if (k->p256) p256_backend.key_free(k->p256);
     EVP_PKEY_free(k->pkey);
@@ -344,12 +372,37 @@ static int hash_index(vsig_alg a) {
 
 static bool is_pss(vsig_alg a) { return a == VSIG_RSA_PSS_SHA256 || a == VSIG_RSA_PSS_SHA384 || a == VSIG_RSA_PSS_SHA512; }
 
+static size_t home_slot(void) {
+    if (!thread_home) thread_home = 1 + atomic_fetch_add_explicit(&next_home, 1, memory_order_relaxed);
+    return (thread_home - 1) % pool_slots;
+}
+
+/* The row of slots for (pad, h), made on first use; NULL only without memory. */
+static vslot *pool_row(vpubkey *k, int pad, int h) {
+    vslot *row = atomic_load_explicit(&k->pool[pad][h], memory_order_acquire);
+    if (row) return row;
+    row = aligned_alloc(64, pool_slots * sizeof *row);
+    if (!row) return NULL;
+    memset(row, 0, pool_slots * sizeof *row);
+    vslot *expected = NULL;
+    if (atomic_compare_exchange_strong(&k->pool[pad][h], &expected, row)) return row;
+    free(row); /* another thread made it first */
+    return expected;
+}
+
 static EVP_PKEY_CTX *ctx_take(vpubkey *k, int pad, int h) {
-    for (int i = 0; i < POOL; i++) {
-        EVP_PKEY_CTX *c = atomic_exchange(&k->pool[pad][h][i], NULL);
+    vslot *row = pool_row(k, pad, h);
+    size_t home = home_slot();
+    for (size_t i = 0; row && i < pool_slots; i++) {
+        vslot *x = &row[(home + i) % pool_slots];
+        /* read before writing: an empty slot costs no exclusive cache line */
+        if (!atomic_load_explicit(&x->c, memory_order_relaxed)) continue;
+        EVP_PKEY_CTX *c = atomic_exchange_explicit(&x->c, NULL, memory_order_acquire);
         if (c) return c;
     }
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k->pkey, NULL);
+    EVP_PKEY *own = k->type == VKEY_RSA ? EVP_PKEY_dup(k->pkey) : NULL; /* its own lock (see above) */
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(own ? own : k->pkey, NULL);
+    EVP_PKEY_free(own); /* the context holds its reference */
     if (!c) return NULL;
     if (EVP_PKEY_verify_init(c) != 1) goto fail;
     if (k->type == VKEY_RSA) {
@@ -367,9 +420,14 @@ fail:
 }
 
 static void ctx_give(vpubkey *k, int pad, int h, EVP_PKEY_CTX *c) {
-    for (int i = 0; i < POOL; i++) {
+    vslot *row = atomic_load_explicit(&k->pool[pad][h], memory_order_acquire);
+    size_t home = home_slot();
+    for (size_t i = 0; row && i < pool_slots; i++) {
+        vslot *x = &row[(home + i) % pool_slots];
         EVP_PKEY_CTX *expected = NULL;
-        if (atomic_compare_exchange_strong(&k->pool[pad][h][i], &expected, c)) return;
+        if (!atomic_load_explicit(&x->c, memory_order_relaxed) &&
+            atomic_compare_exchange_strong_explicit(&x->c, &expected, c, memory_order_release, memory_order_relaxed))
+            return;
     }
     EVP_PKEY_CTX_free(c);
 }

@@ -513,3 +513,17 @@ double vb_spawn_rate(const char *const *argv, double seconds) {
     posix_spawn_file_actions_destroy(&fa);
     return n < 0 ? -1 : (double)n / t;
 }
+
+/* ---- RSA key generation: OpenSSL's own ---- */
+
+double vb_raw_rsa_keygen(int bits, double seconds, int min_keys) {
+    long n = 0;
+    double t0 = vb_now(), t;
+    do {
+        EVP_PKEY *p = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+        if (!p) return -1;
+        EVP_PKEY_free(p);
+        n++;
+    } while ((t = vb_now() - t0) < seconds || n < min_keys);
+    return (double)n / t;
+}

@@ -31,7 +31,8 @@ struct Result: Encodable {
 let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
-/// `--only chain,crl,jwt,ssh,http` runs those sections alone (all by default); such a
+/// `--only chain,crl,jwt,ssh,keygen,threads,http,scale` runs those sections alone (all but
+/// scale by default: `make bench-scale` asks for it, see ScaleBench.swift); such a
 /// partial run writes bench-results-partial.json unless --out says otherwise, leaving the
 /// full table alone.
 let only = args.firstIndex(of: "--only").map { Set(args[$0 + 1].split(separator: ",").map(String.init)) }
@@ -149,6 +150,13 @@ func makeChain(_ label: String, _ keyArgs: [String]) -> Chain {
     }
     func read(_ n: String) -> String { try! String(contentsOfFile: path(n), encoding: .utf8) }
     return Chain(root: read("root.pem"), int: read("int.pem"), leaf: read("leaf.pem"), rootKey: read("root.key"))
+}
+
+// `--profile-loop NAME`: one loop of ours alone, for perf record (ProfileLoop.swift)
+if let i = args.firstIndex(of: "--profile-loop") {
+    profileLoop(args[i + 1])
+    try? FileManager.default.removeItem(at: dir)
+    exit(0)
 }
 
 // MARK: chain verification
@@ -276,6 +284,11 @@ if want("jwt") { jwtBench() }
 
 if want("ssh") { sshBench() }
 
+// MARK: RSA key generation, and the core on N threads at once
+
+if want("keygen") { keygenBench() }
+if want("threads") { threadsBench() }
+
 // MARK: logins through the service, in-process
 
 if want("service") {
@@ -299,6 +312,12 @@ if !want("http") {
 
 if want("mtls"), let i = args.firstIndex(of: "--vouch") {
     httpMTLSBench(vouch: args[i + 1], pkiDir: dir, secs: smoke ? 1 : 10)
+}
+
+// MARK: logins as the server's cores grow (make bench-scale): when asked by name, and briefly in a smoke run
+
+if only?.contains("scale") == true || (smoke && only == nil) {
+    if let i = args.firstIndex(of: "--vouch") { scaleBench(vouch: args[i + 1]) } else { log("no --vouch PATH: scale not measured") }
 }
 
 let enc = JSONEncoder()

@@ -48,5 +48,9 @@ double vb_raw_ssh_sign(const char *key_pem, const uint8_t *body, size_t len, dou
  * second, -1 if one fails. */
 double vb_spawn_rate(const char *const *argv, double seconds);
 
+/* Raw: RSA keys of `bits` bits made per second by OpenSSL's EVP_PKEY_keygen (what
+ * `openssl genpkey -algorithm RSA` runs), for at least `seconds` and `min_keys` keys. */
+double vb_raw_rsa_keygen(int bits, double seconds, int min_keys);
+
 double vb_now(void);
 #endif

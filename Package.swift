@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // BoringSSL's P-256 (faster than Debian's OpenSSL 3.0), lent to the C core
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // persistent hash maps (TreeDictionary): a configuration snapshot shares them with the next
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // The hot path in C: OpenSSL's libcrypto, libsodium, jansson.
@@ -58,6 +60,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             path: "Sources/VouchService"),
         // The HTTP front (Hummingbird): routes per API area, mTLS listener, proxy-header intake.

@@ -320,6 +320,16 @@ if only?.contains("scale") == true || (smoke && only == nil) {
     if let i = args.firstIndex(of: "--vouch") { scaleBench(vouch: args[i + 1]) } else { log("no --vouch PATH: scale not measured") }
 }
 
+// MARK: configuration at scale (ConfigScaleBench.swift)
+
+if !want("config") {
+    log("configuration scale not measured (--only)")
+} else if let i = args.firstIndex(of: "--vouch") {
+    configScaleBench(vouch: args[i + 1])
+} else {
+    log("no --vouch PATH: configuration scale not measured")
+}
+
 let enc = JSONEncoder()
 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
 try! enc.encode(results).write(to: URL(fileURLWithPath: outPath))

@@ -33,17 +33,6 @@ final class ACLCache: Sendable {
 }
 
 extension Vouch {
-    static func compiledPolicies(_ stored: [(String, StoredPolicy)], warnings: inout [String]) -> [String: ACLPolicy] {
-        var out: [String: ACLPolicy] = [:]
-        if let d = try? ACLPolicy(name: ACLPolicy.defaultName, text: ACLPolicy.defaultPolicyText) { out[d.name] = d }
-        for (_, p) in stored {
-            do { out[p.name] = try ACLPolicy(name: p.name, text: p.text) } catch {
-                warnings.append("policy \(p.name): \(error)")
-            }
-        }
-        return out
-    }
-
     /// The names of the policies, `root` and `default` included, as Vault lists them.
     public func policyNames() -> [String] { (Array(current.policies.keys) + [ACLPolicy.rootName]).sorted() }
 

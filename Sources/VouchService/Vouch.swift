@@ -21,6 +21,8 @@ public final class Vouch: Sendable {
     var snapshotContext: ConfigSnapshot.Context { .init(sources: keySources, reviewers: reviewers, sealer: sealer) }
     private let adminHash: [UInt8]
     private let snapshot: Mutex<ConfigSnapshot>
+    /// The configuration kept compiled between changes; the next snapshot is made from it.
+    let builder: Mutex<ConfigBuilder>
     /// Set when a committed change could not be loaded into the snapshot: logins wait
     /// (503) rather than decide on a configuration that is no longer the stored one.
     private let stale = Atomic<Bool>(false)
@@ -54,9 +56,10 @@ public final class Vouch: Sendable {
             "token_signing_key", masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
         signer = try TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
         adminHash = try await store.meta("admin_token_sha256") ?? []
-        let first = ConfigSnapshot(try await store.configuration(),
-                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
-        snapshot = Mutex(first)
+        let built = ConfigBuilder(try await store.configuration(),
+                                  context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
+        snapshot = Mutex(built.snapshot())
+        builder = Mutex(built)
     }
 
     /// Opens (creating on first start) a data directory: `master.key` and `vouch.db`.
@@ -153,10 +156,10 @@ public final class Vouch: Sendable {
         return current
     }
 
-    /// Applies a configuration change to the store, then rebuilds the snapshot from it;
-    /// changes run one at a time, so snapshots replace each other in order. When the
-    /// committed change cannot be loaded, logins are held (503) and the reload is retried
-    /// every second until it succeeds.
+    /// Applies a configuration change to the store, then brings the snapshot up to it (what
+    /// the change log says changed since the snapshot, recompiled); changes run one at a
+    /// time, so snapshots replace each other in order. When the committed change cannot be
+    /// loaded, logins are held (503) and the reload is retried every second until it succeeds.
     func change<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await changes.withLock {
             let result = try await body()
@@ -165,13 +168,28 @@ public final class Vouch: Sendable {
         }
     }
 
-    /// Rebuilds the snapshot from the store (under the change lock).
+    /// Brings the snapshot up to the store (under the change lock): the changes logged since
+    /// its sequence number, or everything when the log no longer reaches back that far.
     private func reload() async throws {
         do {
-            let next = ConfigSnapshot(try await store.configuration(), context: snapshotContext)
-            snapshot.withLock { $0 = next }
-            keySources.retain(next.sourcesInUse)
-            reviewers.retain(next.clustersInUse)
+            if let delta = try await store.configurationChanges(after: builder.withLock { $0.seq }) {
+                let (next, released) = builder.withLock { b in
+                    b.apply(delta)
+                    return (b.snapshot(), b.takeReleased())
+                }
+                snapshot.withLock { $0 = next }
+                keySources.drop(released.sources)
+                reviewers.drop(released.clusters)
+            } else {
+                let (config, context) = (try await store.configuration(), snapshotContext)
+                let (next, sources, clusters) = builder.withLock { b in
+                    b = ConfigBuilder(config, context: context)
+                    return (b.snapshot(), b.sourcesInUse, b.clustersInUse)
+                }
+                snapshot.withLock { $0 = next }
+                keySources.retain(sources)
+                reviewers.retain(clusters)
+            }
             stale.store(false, ordering: .releasing)
         } catch {
             let wasStale = stale.exchange(true, ordering: .acquiringAndReleasing)

@@ -232,4 +232,13 @@ final class KeySetSources: Sendable {
     func retain(_ used: Set<KeySourceConfig>) {
         sources.withLock { d in d = d.filter { used.contains($0.key) } }
     }
+
+    /// Forgets these sources (the configuration's last use of each is gone).
+    func drop(_ unused: Set<KeySourceConfig>) {
+        guard !unused.isEmpty else { return }
+        sources.withLock { d in for c in unused { d[c] = nil } }
+    }
+
+    /// The configurations of the sources held.
+    var held: Set<KeySourceConfig> { sources.withLock { Set($0.keys) } }
 }

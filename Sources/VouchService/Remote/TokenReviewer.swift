@@ -213,4 +213,13 @@ final class TokenReviewers: Sendable {
     func retain(_ used: Set<KubernetesClusterConfig>) {
         reviewers.withLock { d in d = d.filter { used.contains($0.key) } }
     }
+
+    /// Forgets the reviewers of these clusters (the configuration's last use of each is gone).
+    func drop(_ unused: Set<KubernetesClusterConfig>) {
+        guard !unused.isEmpty else { return }
+        reviewers.withLock { d in for c in unused { d[c] = nil } }
+    }
+
+    /// The clusters whose reviewers are held.
+    var held: Set<KubernetesClusterConfig> { reviewers.withLock { Set($0.keys) } }
 }

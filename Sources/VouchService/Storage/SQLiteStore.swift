@@ -39,7 +39,74 @@ public final class SQLiteStore: Store {
             ca_key TEXT NOT NULL, revoked_at INTEGER NOT NULL, doc TEXT NOT NULL, UNIQUE (ca, kind, value, ca_key));
         CREATE INDEX ssh_certificates_key_id ON ssh_certificates(mount, key_id);
         """,
+        // The configuration's change log, written by the database itself: every row written
+        // to a login configuration table appends its (kind, key), so that the running
+        // configuration reloads only what changed (configurationChanges). An update that
+        // moves a row to another key logs both keys. The newest 10,000 entries are kept; a
+        // reader further behind reads the whole configuration again.
+        """
+        CREATE TABLE config_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT NOT NULL);
+        CREATE TRIGGER config_changes_prune AFTER INSERT ON config_changes BEGIN
+            DELETE FROM config_changes WHERE seq <= NEW.seq - 10000;
+        END;
+        CREATE TRIGGER identities_logged_insert AFTER INSERT ON identities BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('identity', NEW.id);
+        END;
+        CREATE TRIGGER identities_logged_update AFTER UPDATE ON identities BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('identity', OLD.id);
+            INSERT INTO config_changes (kind, key) SELECT 'identity', NEW.id WHERE NEW.id IS NOT OLD.id;
+        END;
+        CREATE TRIGGER identities_logged_delete AFTER DELETE ON identities BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('identity', OLD.id);
+        END;
+        CREATE TRIGGER tls_cert_auth_logged_insert AFTER INSERT ON tls_cert_auth BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('tls-cert-auth', NEW.identity_id);
+        END;
+        CREATE TRIGGER tls_cert_auth_logged_update AFTER UPDATE ON tls_cert_auth BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('tls-cert-auth', OLD.identity_id);
+            INSERT INTO config_changes (kind, key) SELECT 'tls-cert-auth', NEW.identity_id WHERE NEW.identity_id IS NOT OLD.identity_id;
+        END;
+        CREATE TRIGGER tls_cert_auth_logged_delete AFTER DELETE ON tls_cert_auth BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('tls-cert-auth', OLD.identity_id);
+        END;
+        CREATE TRIGGER cert_roles_logged_insert AFTER INSERT ON cert_roles BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('cert-role', NEW.name);
+        END;
+        CREATE TRIGGER cert_roles_logged_update AFTER UPDATE ON cert_roles BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('cert-role', OLD.name);
+            INSERT INTO config_changes (kind, key) SELECT 'cert-role', NEW.name WHERE NEW.name IS NOT OLD.name;
+        END;
+        CREATE TRIGGER cert_roles_logged_delete AFTER DELETE ON cert_roles BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('cert-role', OLD.name);
+        END;
+        CREATE TRIGGER crls_logged_insert AFTER INSERT ON crls BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('crl', NEW.name);
+        END;
+        CREATE TRIGGER crls_logged_update AFTER UPDATE ON crls BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('crl', OLD.name);
+            INSERT INTO config_changes (kind, key) SELECT 'crl', NEW.name WHERE NEW.name IS NOT OLD.name;
+        END;
+        CREATE TRIGGER crls_logged_delete AFTER DELETE ON crls BEGIN
+            INSERT INTO config_changes (kind, key) VALUES ('crl', OLD.name);
+        END;
+        CREATE TRIGGER documents_logged_insert AFTER INSERT ON documents BEGIN
+            INSERT INTO config_changes (kind, key) VALUES (NEW.kind, NEW.key);
+        END;
+        CREATE TRIGGER documents_logged_update AFTER UPDATE ON documents BEGIN
+            INSERT INTO config_changes (kind, key) VALUES (OLD.kind, OLD.key);
+            INSERT INTO config_changes (kind, key) SELECT NEW.kind, NEW.key WHERE NEW.kind IS NOT OLD.kind OR NEW.key IS NOT OLD.key;
+        END;
+        CREATE TRIGGER documents_logged_delete AFTER DELETE ON documents BEGIN
+            INSERT INTO config_changes (kind, key) VALUES (OLD.kind, OLD.key);
+        END;
+        """,
     ]
+
+    /// The change log's kinds for the tables other than `documents` (whose entries carry the
+    /// document's own kind: DocumentKind has none of these names).
+    enum ChangeKind {
+        static let identity = "identity", tlsCertAuth = "tls-cert-auth", certRole = "cert-role", crl = "crl"
+    }
 
     public init(path: String) throws {
         db = try SQLiteDatabase(path: path, migrations: Self.migrations)
@@ -71,7 +138,7 @@ public final class SQLiteStore: Store {
     public func configuration() async throws -> Configuration {
         try await db.run { c in
             try c.transaction {
-                Configuration(
+                var config = Configuration(
                     identities: try c.query("SELECT doc FROM identities ORDER BY name").map { try Self.decode(Identity.self, $0[0]) },
                     tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { try Self.decode(TLSCertAuthConfig.self, $0[0]) },
                     certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { try Self.decode(CertRole.self, $0[0]) },
@@ -81,6 +148,50 @@ public final class SQLiteStore: Store {
                             (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
                         }, by: \.kind
                     ).mapValues { $0.map { (key: $0.key, doc: $0.doc) } })
+                config.seq = try Self.lastChange(c)
+                return config
+            }
+        }
+    }
+
+    /// The change log's last sequence number (0 before the first change): AUTOINCREMENT's
+    /// high-water mark, which pruning the log does not lower.
+    private static func lastChange(_ c: SQLiteDatabase.Connection) throws -> Int64 {
+        try c.query("SELECT seq FROM sqlite_sequence WHERE name = 'config_changes'").first?[0].int ?? 0
+    }
+
+    public func configurationChanges(after seq: Int64) async throws -> ConfigurationDelta? {
+        try await db.run { c in
+            try c.transaction {
+                let last = try Self.lastChange(c)
+                guard seq <= last else { return nil }  // a log that is not the one `seq` came from
+                var delta = ConfigurationDelta(seq: last)
+                guard seq < last else { return delta }
+                // entries are never missing in the middle: pruning takes the oldest
+                guard let first = try c.query("SELECT MIN(seq) FROM config_changes").first?[0].int, first <= seq + 1 else { return nil }
+                for row in try c.query("SELECT DISTINCT kind, key FROM config_changes WHERE seq > ?", [.int(seq)]) {
+                    let kind = row[0].text ?? "", key = row[1].text ?? ""
+                    switch kind {
+                    case ChangeKind.identity:
+                        delta.identities.append((key, try c.query("SELECT doc FROM identities WHERE id = ?", [.text(key)]).first.map {
+                            try Self.decode(Identity.self, $0[0])
+                        }))
+                    case ChangeKind.tlsCertAuth:
+                        delta.tlsCertAuths.append((key, try c.query("SELECT doc FROM tls_cert_auth WHERE identity_id = ?", [.text(key)]).first.map {
+                            try Self.decode(TLSCertAuthConfig.self, $0[0])
+                        }))
+                    case ChangeKind.certRole:
+                        delta.certRoles.append((key, try c.query("SELECT doc FROM cert_roles WHERE name = ?", [.text(key)]).first.map {
+                            try Self.decode(CertRole.self, $0[0])
+                        }))
+                    case ChangeKind.crl:
+                        delta.crls.append((key, try c.query("SELECT data FROM crls WHERE name = ?", [.text(key)]).first.map { $0[0].blob ?? [] }))
+                    default:
+                        delta.documents.append((kind, key, try c.query("SELECT doc FROM documents WHERE kind = ? AND key = ?",
+                                                                      [.text(kind), .text(key)]).first.map { $0[0].blob ?? [] }))
+                    }
+                }
+                return delta
             }
         }
     }

@@ -20,6 +20,41 @@ public struct Configuration: Sendable {
     public var crls: [(name: String, data: [UInt8])]
     /// The documents of the newer auth methods (Store.putDocument), by kind.
     public var documents: [String: [(key: String, doc: [UInt8])]] = [:]
+    /// The change log's last sequence number, read in the same transaction: the
+    /// configuration is the one every change up to it made.
+    public var seq: Int64 = 0
+}
+
+/// What changed in the configuration after a sequence number of the change log: the
+/// current row of every (kind, key) changed since (nil: deleted), read in one transaction
+/// with the log's last sequence number. Keys are the tables' keys (an identity's id, the
+/// identity id of its TLS auth, a cert role's or CRL's name, a document's kind and key).
+public struct ConfigurationDelta: Sendable {
+    /// The log's last sequence number: the delta brings a configuration up to it.
+    public var seq: Int64
+    public var identities: [(id: String, identity: Identity?)] = []
+    public var tlsCertAuths: [(identityId: String, config: TLSCertAuthConfig?)] = []
+    public var certRoles: [(name: String, role: CertRole?)] = []
+    public var crls: [(name: String, data: [UInt8]?)] = []
+    public var documents: [(kind: String, key: String, doc: [UInt8]?)] = []
+
+    public init(seq: Int64) { self.seq = seq }
+
+    /// How many (kind, key) changed.
+    public var count: Int { identities.count + tlsCertAuths.count + certRoles.count + crls.count + documents.count }
+}
+
+extension Configuration {
+    /// The whole configuration as the changes that make it from nothing.
+    var asDelta: ConfigurationDelta {
+        var d = ConfigurationDelta(seq: seq)
+        d.identities = identities.map { ($0.id, $0) }
+        d.tlsCertAuths = tlsCertAuths.map { ($0.identityId, $0) }
+        d.certRoles = certRoles.map { ($0.name, $0) }
+        d.crls = crls.map { ($0.name, $0.data) }
+        d.documents = documents.keys.sorted().flatMap { kind in (documents[kind] ?? []).map { (kind, $0.key, $0.doc) } }
+        return d
+    }
 }
 
 public protocol Store: Sendable {
@@ -27,7 +62,11 @@ public protocol Store: Sendable {
     /// Sets a value only if none is set; returns the value that is set afterwards.
     func setMetaIfAbsent(_ key: String, _ value: [UInt8]) async throws -> [UInt8]
 
+    /// Every login configuration at once, with the change log's last sequence number.
     func configuration() async throws -> Configuration
+    /// What changed after `seq` (see ConfigurationDelta); nil when the change log no longer
+    /// reaches back that far (it is pruned), or `seq` is ahead of it: then read it all.
+    func configurationChanges(after seq: Int64) async throws -> ConfigurationDelta?
 
     func identities() async throws -> [Identity]
     func identity(_ id: String) async throws -> Identity?

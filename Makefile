@@ -5,7 +5,7 @@ SHELL := /bin/bash
 FUZZ_SECONDS ?= 60
 SMOKE_SECONDS ?= 10
 CC_FUZZ ?= clang
-FUZZERS := fuzz_chain fuzz_crl fuzz_diff fuzz_json fuzz_jws fuzz_jwks fuzz_sshkey fuzz_sshcert fuzz_krl fuzz_hcl
+FUZZERS := fuzz_chain fuzz_crl fuzz_diff fuzz_json fuzz_json_plain fuzz_jws fuzz_jwks fuzz_sshkey fuzz_sshcert fuzz_krl fuzz_hcl
 CORE_SRC := $(wildcard CSupport/*.c)
 
 .PHONY: deps build release run test bench bench-scale fuzz fuzz-build fuzz-smoke clean

@@ -708,7 +708,10 @@ static int rsa_prime(BIGNUM *p, int bits, BN_CTX *ctx) {
 }
 
 /* A signature made with the new key verifies under its public half (FIPS 140's pairwise
- * consistency test): n, d and the CRT values belong together. */
+ * consistency test). It shows that n and e go with d or with the CRT values, not with
+ * both: OpenSSL 3.0 signs through the CRT, checks the result against e, and when it is
+ * wrong signs again with d, so a wrong d or a wrong CRT value alone still verifies;
+ * rsa_generate checks those itself. */
 static bool rsa_sign_check(EVP_PKEY *p) {
     static const uint8_t digest[32] = {0x76, 0x6f, 0x75, 0x63, 0x68}; /* any 32 bytes */
     uint8_t sig[1024];
@@ -756,6 +759,11 @@ static EVP_PKEY *rsa_generate(int bits) {
             goto done;
         if (BN_num_bits(d) <= half) continue; /* B.3.1: d > 2^(nlen/2); next to never */
         if (!BN_mod(dp, d, p1, ctx) || !BN_mod(dq, d, q1, ctx) || !BN_mod_inverse(qinv, q, p, ctx)) goto done;
+        /* d and the CRT values are the inverses they should be (what the test signature
+         * cannot show, and what the OpenSSH file carries): four products, next to nothing */
+        if (!BN_mod_mul(t, d, e, lcm, ctx) || !BN_is_one(t) || !BN_mod_mul(t, dp, e, p1, ctx) || !BN_is_one(t) ||
+            !BN_mod_mul(t, dq, e, q1, ctx) || !BN_is_one(t) || !BN_mod_mul(t, qinv, q, p, ctx) || !BN_is_one(t))
+            goto done;
         OSSL_PARAM_BLD_free(bld);
         if (!(bld = OSSL_PARAM_BLD_new()) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
             !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||

@@ -121,23 +121,31 @@ extension JSONValue {
         case .double(let d):
             out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : "null"
         case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, v) in items.enumerated() {
-                if i > 0 { out += "," }
-                v.write(into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(k, into: &out)
-                out += ":"
-                v.write(into: &out)
-            }
-            out += "}"
+        case .array(let items): JSONValue.writeArray(items, into: &out) { $0.write(into: &$1) }
+        case .object(let members): JSONValue.writeObject(members, into: &out) { $0.write(into: &$1) }
         }
+    }
+
+    /// `[a,b]` and `{"k":v}`, each element written by `write`: shared by values and the
+    /// encoder's tree.
+    static func writeArray<V>(_ items: [V], into out: inout String, _ write: (V, inout String) -> Void) {
+        out += "["
+        for (i, v) in items.enumerated() {
+            if i > 0 { out += "," }
+            write(v, &out)
+        }
+        out += "]"
+    }
+
+    static func writeObject<V>(_ members: [(String, V)], into out: inout String, _ write: (V, inout String) -> Void) {
+        out += "{"
+        for (i, (k, v)) in members.enumerated() {
+            if i > 0 { out += "," }
+            writeString(k, into: &out)
+            out += ":"
+            write(v, &out)
+        }
+        out += "}"
     }
 
     private static let hex: [Character] = Array("0123456789abcdef")
@@ -191,22 +199,8 @@ private final class Node {
     func write(into out: inout String) {
         switch kind {
         case .leaf: leaf.write(into: &out)
-        case .object:
-            out += "{"
-            for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(k, into: &out)
-                out += ":"
-                v.write(into: &out)
-            }
-            out += "}"
-        case .array:
-            out += "["
-            for (i, v) in items.enumerated() {
-                if i > 0 { out += "," }
-                v.write(into: &out)
-            }
-            out += "]"
+        case .object: JSONValue.writeObject(members, into: &out) { $0.write(into: &$1) }
+        case .array: JSONValue.writeArray(items, into: &out) { $0.write(into: &$1) }
         }
     }
 

@@ -167,13 +167,16 @@ final class ConfigBuilder {
 
     /// Brings the state to `delta.seq`: the rows are replaced, then what they touch recompiled.
     func apply(_ delta: ConfigurationDelta) {
+        // with no identity yet, an identity alone compiles to nothing: only its rows of TLS
+        // auth and documents make entries (a full load of a large configuration)
+        let first = identities.isEmpty && tlsRows.isEmpty && identityDocs.isEmpty
         var entries: [String: UInt8] = [:]  // by identity id
-        entries.reserveCapacity(delta.identities.count + delta.tlsCertAuths.count)
+        entries.reserveCapacity((first ? 0 : delta.identities.count) + delta.tlsCertAuths.count)
         var groups = Set<Group>()
         var changedCRLs = Set<String>()
         for (id, identity) in delta.identities {
             identities[id] = identity
-            entries[id] = Entry.all
+            if !first { entries[id] = Entry.all }
         }
         for (id, config) in delta.tlsCertAuths {
             tlsRows[id] = config

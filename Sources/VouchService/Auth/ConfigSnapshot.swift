@@ -99,7 +99,8 @@ final class ConfigSnapshot: Sendable {
     let vaultJWT: [String: VaultJWTMount]
     private let warningsByPart: TreeDictionary<ConfigPart, [String]>
     /// What could not be loaded (a CA bundle that does not parse, a CRL that a configured CA
-    /// with its issuer's name did not sign, ...), in the order a full build meets them.
+    /// with its issuer's name did not sign, ...): by kind, in the order a full build meets
+    /// the kinds, then by key.
     var warnings: [String] { warningsByPart.sorted { $0.key < $1.key }.flatMap(\.value) }
 
     /// The mounts that exist from the start (Vault's token store, and one per method).

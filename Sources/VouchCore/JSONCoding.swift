@@ -407,22 +407,42 @@ struct IndexKey: CodingKey {
 
 /// Which members of which objects a decode read: what is left over was not expected.
 private final class DecodingContext {
-    private var objects: [(path: String, keys: [String], read: Set<String>)] = []
+    /// Every object decoded: where it is, its members, and which of them were read (by
+    /// index). The path is made into text only for an object with a member left unread.
+    private var objects: [(path: [CodingKey], members: [(String, JSONValue)], read: [Bool])] = []
 
-    func register(path: String, keys: [String]) -> Int {
-        objects.append((path, keys, []))
+    func register(path: [CodingKey], members: [(String, JSONValue)]) -> Int {
+        objects.append((path, members, [Bool](repeating: false, count: members.count)))
         return objects.count - 1
     }
-    func read(_ object: Int, _ key: String) { objects[object].read.insert(key) }
+    func read(_ object: Int, _ member: Int) { objects[object].read[member] = true }
     func unknownMembers() -> [String] {
-        objects.flatMap { o in o.keys.filter { !o.read.contains($0) }.map { o.path.isEmpty ? $0 : "\(o.path).\($0)" } }
+        objects.flatMap { o -> [String] in
+            let path = ValueDecoder.path(o.path)
+            return o.members.indices.filter { !o.read[$0] }.map { path.isEmpty ? o.members[$0].0 : "\(path).\(o.members[$0].0)" }
+        }
     }
 }
 
 private struct ValueDecoder: Decoder {
     let value: JSONValue
-    var codingPath: [CodingKey]
+    /// The path to the value: its container's, and its own key (an array made only when
+    /// asked for, or when the value is a container: most values are neither).
+    private let parentPath: [CodingKey]
+    private let key: CodingKey?
+    var codingPath: [CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
     let context: DecodingContext
+
+    init(value: JSONValue, codingPath: [CodingKey], context: DecodingContext) {
+        self.init(value: value, parentPath: codingPath, key: nil, context: context)
+    }
+
+    init(value: JSONValue, parentPath: [CodingKey], key: CodingKey?, context: DecodingContext) {
+        self.value = value
+        self.parentPath = parentPath
+        self.key = key
+        self.context = context
+    }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     static func path(_ p: [CodingKey]) -> String { p.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
@@ -433,7 +453,7 @@ private struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else { throw mismatch("an object") }
-        let id = context.register(path: Self.path(codingPath), keys: members.map(\.0))
+        let id = context.register(path: codingPath, members: members)
         return KeyedDecodingContainer(Keyed<Key>(members: members, codingPath: codingPath, context: context, id: id))
     }
 
@@ -467,16 +487,17 @@ private struct ValueDecoder: Decoder {
         func contains(_ key: Key) -> Bool { members.contains { $0.0 == key.stringValue } }
 
         private func member(_ key: Key) -> JSONValue? {
-            guard let v = members.first(where: { $0.0 == key.stringValue })?.1 else { return nil }
-            context.read(id, key.stringValue)
-            return v
+            let name = key.stringValue
+            guard let i = members.firstIndex(where: { $0.0 == name }) else { return nil }
+            context.read(id, i)
+            return members[i].1
         }
 
         private func decoder(_ key: Key) throws -> ValueDecoder {
             guard let v = member(key) else {
                 throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing"))
             }
-            return ValueDecoder(value: v, codingPath: codingPath + [key], context: context)
+            return ValueDecoder(value: v, parentPath: codingPath, key: key, context: context)
         }
 
         func decodeNil(forKey key: Key) throws -> Bool { member(key).map { $0 == .null } ?? true }
@@ -491,7 +512,7 @@ private struct ValueDecoder: Decoder {
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
             guard let v = member(key), v != .null else { return nil }
-            return try ValueDecoder(value: v, codingPath: codingPath + [key], context: context).decode(type)
+            return try ValueDecoder(value: v, parentPath: codingPath, key: key, context: context).decode(type)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -517,7 +538,7 @@ private struct ValueDecoder: Decoder {
                 throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "more items"))
             }
             defer { currentIndex += 1 }
-            return ValueDecoder(value: items[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)], context: context)
+            return ValueDecoder(value: items[currentIndex], parentPath: codingPath, key: IndexKey(currentIndex), context: context)
         }
 
         mutating func decodeNil() throws -> Bool {

@@ -157,6 +157,29 @@ final class ConfigChangeLogTests: XCTestCase {
         XCTAssertEqual(recent?.documents.count, 10_000, "kinds this Vouch does not know come as documents, and are ignored")
     }
 
+    /// A configuration too large to decode in one piece is decoded in parallel parts: all of
+    /// it, each row once; a row that does not decode fails the whole read.
+    func testALargeConfigurationIsReadWholeAndEveryRowChecked() async throws {
+        let path = dir + "/v.db"
+        let store = try SQLiteStore(path: path)
+        try await store.insertIdentity(identity("model", "model"))
+        _ = try await store.putTLSCertAuth(tls("model"), insert: true)
+        sql(path, """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+            INSERT INTO identities (id, name, doc) SELECT 'i' || i, 'n' || i, replace(doc, '"model"', '"i' || i || '"') FROM n, identities WHERE id = 'model';
+            INSERT INTO tls_cert_auth (identity_id, doc) SELECT id, replace((SELECT doc FROM tls_cert_auth WHERE identity_id = 'model'), '"model"', '"' || id || '"') FROM identities WHERE id != 'model';
+            """)
+        let config = try await store.configuration()
+        XCTAssertEqual(config.identities.count, 10_000)
+        XCTAssertEqual(Set(config.identities.map(\.id)), Set(["model"] + (1...9999).map { "i\($0)" }))
+        XCTAssertEqual(Set(config.identities.map(\.name)), Set(["model"] + (1...9999).map { "i\($0)" }), "each document as stored")
+        XCTAssertEqual(Set(config.tlsCertAuths.map(\.identityId)), Set(config.identities.map(\.id)))
+        sql(path, #"UPDATE tls_cert_auth SET doc = '{"id":1}' WHERE identity_id = 'i7777'"#)
+        await assertThrowsAsync(try await store.configuration()) { e in
+            XCTAssertTrue("\(e)".contains("id"), "\(e)")
+        }
+    }
+
     /// The service falls back to a full load when its snapshot is older than the log reaches.
     func testTheServiceLoadsEverythingWhenTheLogWasPruned() async throws {
         let pki = try PKI()

@@ -34,10 +34,22 @@ struct ConfigPart: Hashable, Comparable, Sendable {
     }
 }
 
+/// A CA PEM parsed once, shared by every part that names the same text.
+final class ParsedPEM: Sendable {
+    let pem: String
+    let result: Result<TrustStore, any Error>
+    var store: TrustStore? { try? result.get() }
+
+    init(_ pem: String) {
+        self.pem = pem
+        result = Result { try TrustStore(pem: Array(pem.utf8)) }
+    }
+}
+
 /// What a compiled part holds on to.
 struct ConfigUses {
     var warnings: [String] = []
-    var pems: [String] = []
+    var pems: [ParsedPEM] = []
     var sources: [KeySourceConfig] = []
     var clusters: [KubernetesClusterConfig] = []
 
@@ -46,13 +58,6 @@ struct ConfigUses {
 
 /// Used only under Vouch's change lock (held in a Mutex there).
 final class ConfigBuilder {
-    /// A CA PEM parsed once, shared by every part that names the same text.
-    struct ParsedPEM: Sendable {
-        let result: Result<TrustStore, any Error>
-        var users: Int
-        var store: TrustStore? { try? result.get() }
-    }
-
     /// The groups compiled as a whole when one of their kinds changes.
     enum Group: CaseIterable {
         case certRoles, authMounts, secretsMounts, sshAuthorities, sshTemplates, policies
@@ -69,11 +74,12 @@ final class ConfigBuilder {
         }
     }
 
-    /// An identity's entry of one kind (TLS auth, or an identity document kind).
-    private struct IdentityEntry: Hashable {
-        static let tls = "tls-cert-auth"
-        let kind: String
-        let id: String
+    /// An identity's entries that a delta touches (bits of a mask).
+    private enum Entry {
+        static let tls: UInt8 = 1, oidc: UInt8 = 2, jwt: UInt8 = 4, kubernetes: UInt8 = 8, all: UInt8 = 15
+        static func of(kind: String) -> UInt8 {
+            kind == DocumentKind.identityOIDC ? oidc : kind == DocumentKind.identityJWT ? jwt : kubernetes
+        }
     }
     static let identityDocumentKinds = [DocumentKind.identityOIDC, DocumentKind.identityJWT, DocumentKind.identityKubernetes]
 
@@ -84,7 +90,7 @@ final class ConfigBuilder {
     // the stored rows, by their keys
     private var identities = TreeDictionary<String, Identity>()
     private var tlsRows = TreeDictionary<String, TLSCertAuthConfig>()
-    /// The identity document kinds, by identity id.
+    /// The identity document kinds, by identity id (a kind is there once any document of it was).
     private var identityDocs: [String: TreeDictionary<String, [UInt8]>] = [:]
     private var certRoleRows: [String: CertRole] = [:]
     private var crlRows: [String: [UInt8]] = [:]
@@ -113,8 +119,9 @@ final class ConfigBuilder {
 
     // what the parts hold on to
     private var uses = TreeDictionary<ConfigPart, ConfigUses>()
-    /// Trust stores by PEM text, with how many parts use each.
+    /// Trust stores by PEM text, while any part uses them, and how many do.
     private var pems = TreeDictionary<String, ParsedPEM>()
+    private var pemUsers: [ObjectIdentifier: Int] = [:]
     /// Whether the set of CA PEMs that parse and are used changed (allCAs is then rebuilt).
     private var casChanged = false
     private var sourceUses: [KeySourceConfig: Int] = [:]
@@ -160,17 +167,20 @@ final class ConfigBuilder {
 
     /// Brings the state to `delta.seq`: the rows are replaced, then what they touch recompiled.
     func apply(_ delta: ConfigurationDelta) {
-        var entries = Set<IdentityEntry>()
+        // with no identity yet, an identity alone compiles to nothing: only its rows of TLS
+        // auth and documents make entries (a full load of a large configuration)
+        let first = identities.isEmpty && tlsRows.isEmpty && identityDocs.isEmpty
+        var entries: [String: UInt8] = [:]  // by identity id
+        entries.reserveCapacity((first ? 0 : delta.identities.count) + delta.tlsCertAuths.count)
         var groups = Set<Group>()
         var changedCRLs = Set<String>()
         for (id, identity) in delta.identities {
             identities[id] = identity
-            entries.insert(IdentityEntry(kind: IdentityEntry.tls, id: id))
-            for kind in Self.identityDocumentKinds { entries.insert(IdentityEntry(kind: kind, id: id)) }
+            if !first { entries[id] = Entry.all }
         }
         for (id, config) in delta.tlsCertAuths {
             tlsRows[id] = config
-            entries.insert(IdentityEntry(kind: IdentityEntry.tls, id: id))
+            entries[id, default: 0] |= Entry.tls
         }
         for (name, role) in delta.certRoles {
             certRoleRows[name] = role
@@ -183,18 +193,20 @@ final class ConfigBuilder {
         for (kind, key, doc) in delta.documents {
             if Self.identityDocumentKinds.contains(kind) {
                 identityDocs[kind, default: [:]][key] = doc
-                entries.insert(IdentityEntry(kind: kind, id: key))
+                entries[key, default: 0] |= Entry.of(kind: kind)
             } else if let g = Group(kind: kind) {
                 groupDocs[kind, default: [:]][key] = doc
                 groups.insert(g)
             }  // a kind this Vouch does not know: not part of any login configuration
         }
-        for e in entries {
-            switch e.kind {
-            case IdentityEntry.tls: compileTLS(e.id)
-            case DocumentKind.identityKubernetes: compileIdentityKubernetes(e.id)
-            default: compileIdentityJWT(e.kind, e.id)
-            }
+        // a kind no document was ever of has no entries to recompile
+        let kinds = Self.identityDocumentKinds.reduce(Entry.tls) { identityDocs[$1] == nil ? $0 : $0 | Entry.of(kind: $1) }
+        for (id, all) in entries {
+            let mask = all & kinds
+            if mask & Entry.tls != 0 { compileTLS(id) }
+            if mask & Entry.oidc != 0 { compileIdentityJWT(DocumentKind.identityOIDC, id) }
+            if mask & Entry.jwt != 0 { compileIdentityJWT(DocumentKind.identityJWT, id) }
+            if mask & Entry.kubernetes != 0 { compileIdentityKubernetes(id) }
         }
         for g in Group.allCases where groups.contains(g) { compile(g) }
         if casChanged {
@@ -211,17 +223,22 @@ final class ConfigBuilder {
     /// Puts a part's new uses in place of its old ones.
     private func replace(_ part: ConfigPart, _ new: ConfigUses) {
         for p in new.pems {
-            pems[p]!.users += 1
-            if pems[p]!.users == 1, pems[p]!.store != nil { casChanged = true }
+            let users = pemUsers[ObjectIdentifier(p), default: 0] + 1
+            pemUsers[ObjectIdentifier(p)] = users
+            if users == 1, p.store != nil { casChanged = true }
         }
         for s in new.sources { sourceUses[s, default: 0] += 1 }
         for c in new.clusters { clusterUses[c, default: 0] += 1 }
         let old = new.isEmpty ? uses.removeValue(forKey: part) : uses.updateValue(new, forKey: part)
         if let old {
             for p in old.pems {
-                pems[p]!.users -= 1
-                if pems[p]!.users == 0 {
-                    if pems.removeValue(forKey: p)?.store != nil { casChanged = true }
+                let users = pemUsers[ObjectIdentifier(p)]! - 1
+                if users > 0 {
+                    pemUsers[ObjectIdentifier(p)] = users
+                } else {
+                    pemUsers[ObjectIdentifier(p)] = nil
+                    pems[p.pem] = nil
+                    if p.store != nil { casChanged = true }
                 }
             }
             for s in old.sources {
@@ -248,13 +265,17 @@ final class ConfigBuilder {
 
     // MARK: the parts' inputs
 
-    /// The trust store of a PEM, parsed once while any part uses it; the caller records
-    /// the PEM in its uses.
-    private func trustStore(_ pem: String) -> Result<TrustStore, any Error> {
-        if let p = pems[pem] { return p.result }
-        let r = Result<TrustStore, any Error> { try TrustStore(pem: Array(pem.utf8)) }
-        pems[pem] = ParsedPEM(result: r, users: 0)
-        return r
+    /// A PEM's trust store, parsed once while any part uses it; recorded in `u`.
+    private func trustStore(_ pem: String, _ u: inout ConfigUses) -> Result<TrustStore, any Error> {
+        let p: ParsedPEM
+        if let known = pems[pem] {
+            p = known
+        } else {
+            p = ParsedPEM(pem)
+            pems[pem] = p
+        }
+        u.pems.append(p)
+        return p.result
     }
 
     private func source(_ c: KeySourceConfig, _ what: String, _ u: inout ConfigUses) -> KeySetSource? {
@@ -300,12 +321,12 @@ final class ConfigBuilder {
 
     private func compileTLS(_ id: String) {
         let part = ConfigPart(.tlsAuth, id)
-        guard tlsRows[id] != nil || uses[part] != nil || tlsAuth[id] != nil else { return }
+        let row = tlsRows[id]
+        guard row != nil || uses[part] != nil else { return }  // an entry always has uses (its PEM)
         var u = ConfigUses()
         var entry: ConfigSnapshot.TLSAuth?
-        if let c = tlsRows[id], let identity = identities[id] {
-            u.pems.append(c.caCertificate)
-            switch trustStore(c.caCertificate) {
+        if let c = row, let identity = identities[id] {
+            switch trustStore(c.caCertificate, &u) {
             case .success(let store): entry = ConfigSnapshot.TLSAuth(config: c, identity: identity, store: store)
             case .failure(let error): u.warnings.append("TLS certificate auth of identity \(id): \(error)")
             }
@@ -316,10 +337,10 @@ final class ConfigBuilder {
 
     private func compileIdentityJWT(_ kind: String, _ id: String) {
         let oidc = kind == DocumentKind.identityOIDC
-        let key = (oidc ? IdentityJWTAuth.Method.oidc : .jwt).rawValue + "/" + id
         let part = ConfigPart(oidc ? .identityOIDC : .identityJWT, id)
         let doc = identityDocs[kind]?[id]
-        guard doc != nil || uses[part] != nil || identityJWT[key] != nil else { return }
+        guard doc != nil || uses[part] != nil else { return }  // an entry always has uses (its key source)
+        let key = (oidc ? IdentityJWTAuth.Method.oidc : .jwt).rawValue + "/" + id
         var u = ConfigUses()
         var entry: ConfigSnapshot.IdentityJWT?
         if let doc {
@@ -340,7 +361,7 @@ final class ConfigBuilder {
         let kind = DocumentKind.identityKubernetes
         let part = ConfigPart(.identityKubernetes, id)
         let doc = identityDocs[kind]?[id]
-        guard doc != nil || uses[part] != nil || identityKubernetes[id] != nil else { return }
+        guard doc != nil || uses[part] != nil else { return }  // an entry always has uses (its cluster)
         var u = ConfigUses()
         var entry: ConfigSnapshot.IdentityKubernetes?
         if let doc {
@@ -403,8 +424,7 @@ final class ConfigBuilder {
         var u = ConfigUses()
         var r: [ConfigSnapshot.Role] = []
         for (_, role) in certRoleRows.sorted(by: { ($0.value.name, $0.key) < ($1.value.name, $1.key) }) {
-            u.pems.append(role.certificate)
-            switch trustStore(role.certificate) {
+            switch trustStore(role.certificate, &u) {
             case .success(let store): r.append(ConfigSnapshot.Role(role: role, store: store))
             case .failure(let error): u.warnings.append("cert role \(role.name): \(error)")
             }

@@ -99,7 +99,8 @@ final class ConfigSnapshot: Sendable {
     let vaultJWT: [String: VaultJWTMount]
     private let warningsByPart: TreeDictionary<ConfigPart, [String]>
     /// What could not be loaded (a CA bundle that does not parse, a CRL that a configured CA
-    /// with its issuer's name did not sign, ...), in the order a full build meets them.
+    /// with its issuer's name did not sign, ...): by kind, in the order a full build meets
+    /// the kinds, then by key.
     var warnings: [String] { warningsByPart.sorted { $0.key < $1.key }.flatMap(\.value) }
 
     /// The mounts that exist from the start (Vault's token store, and one per method).
@@ -134,16 +135,17 @@ final class ConfigSnapshot: Sendable {
 /// Every distinct CA PEM the configuration holds (identities' TLS auth and cert roles), as
 /// one trust store for checking pushed CRLs: built when first asked for, once per set.
 final class AllCAs: Sendable {
-    private let pems: TreeDictionary<String, ConfigBuilder.ParsedPEM>
+    /// The PEMs in use when the set was made (the builder's map, shared).
+    private let pems: TreeDictionary<String, ParsedPEM>
     private let built = Mutex<TrustStore??>(nil)
 
-    init(_ pems: TreeDictionary<String, ConfigBuilder.ParsedPEM>) { self.pems = pems }
+    init(_ pems: TreeDictionary<String, ParsedPEM>) { self.pems = pems }
 
     var store: TrustStore? {
         built.withLock { b in
             if let b { return b }
             // the order of anchors does not matter: a CRL is checked under each of its issuer's name
-            let list = pems.compactMap { $0.value.users > 0 && $0.value.store != nil ? $0.key : nil }
+            let list = pems.compactMap { $0.value.store != nil ? $0.key : nil }
             let s = list.isEmpty ? nil : try? TrustStore(pem: Array(list.joined(separator: "\n").utf8))
             b = .some(s)
             return s

@@ -10,7 +10,12 @@ public struct CIDR: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let anyIPv6 = try! CIDR("::/0")
 
     public init(_ text: String) throws {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
+        // trimming is for text with white space at an end (CharacterSet is slow, and stored
+        // configurations hold many of these)
+        let u = text.utf8
+        let trimmed = u.first.map(CIDR.mayBeSpace) != false || u.last.map(CIDR.mayBeSpace) != false
+            ? text.trimmingCharacters(in: .whitespaces) : text
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 1 || parts.count == 2, let addr = CIDR.parseAddress(String(parts[0])) else {
             throw ServiceError.badRequest("invalid_cidr", "\"\(text)\" is not an IP address or CIDR range")
         }
@@ -48,6 +53,10 @@ public struct CIDR: Sendable, Hashable, Codable, CustomStringConvertible {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
+
+    /// Whether a byte can be (part of) white space at an end of the text: ASCII space and
+    /// controls, and every byte of a non-ASCII character.
+    static func mayBeSpace(_ b: UInt8) -> Bool { b <= 0x20 || b >= 0x7f }
 
     static func parseAddress(_ s: String) -> [UInt8]? {
         var v4 = in_addr(), v6 = in6_addr()

@@ -136,21 +136,42 @@ public final class SQLiteStore: Store {
     }
 
     public func configuration() async throws -> Configuration {
-        try await db.run { c in
+        // the rows are read in one transaction; decoding them, most of the work for a large
+        // configuration, is spread over the cores, off the database's thread
+        let rows = try await db.run { c in
             try c.transaction {
-                var config = Configuration(
-                    identities: try c.query("SELECT doc FROM identities ORDER BY name").map { try Self.decode(Identity.self, $0[0]) },
-                    tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { try Self.decode(TLSCertAuthConfig.self, $0[0]) },
-                    certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { try Self.decode(CertRole.self, $0[0]) },
-                    crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) },
-                    documents: Dictionary(
-                        grouping: try c.query("SELECT kind, key, doc FROM documents ORDER BY kind, key").map {
-                            (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
-                        }, by: \.kind
-                    ).mapValues { $0.map { (key: $0.key, doc: $0.doc) } })
-                config.seq = try Self.lastChange(c)
-                return config
+                (identities: try c.query("SELECT doc FROM identities").map { $0[0] },
+                 tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { $0[0] },
+                 certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { $0[0] },
+                 crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) },
+                 documents: try c.query("SELECT kind, key, doc FROM documents ORDER BY kind, key").map {
+                     (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
+                 },
+                 seq: try Self.lastChange(c))
             }
+        }
+        async let identities = Self.decodeAll(Identity.self, rows.identities)
+        async let tlsCertAuths = Self.decodeAll(TLSCertAuthConfig.self, rows.tlsCertAuths)
+        var config = Configuration(
+            identities: try await identities, tlsCertAuths: try await tlsCertAuths,
+            certRoles: try rows.certRoles.map { try Self.decode(CertRole.self, $0) }, crls: rows.crls,
+            documents: Dictionary(grouping: rows.documents, by: \.kind).mapValues { $0.map { (key: $0.key, doc: $0.doc) } })
+        config.seq = rows.seq
+        return config
+    }
+
+    /// Decodes stored documents in order, in parallel chunks when there are many.
+    private static func decodeAll<T: Decodable & Sendable>(_ type: T.Type, _ rows: [SQLValue]) async throws -> [T] {
+        let chunk = 4096
+        guard rows.count > chunk else { return try rows.map { try decode(type, $0) } }
+        return try await withThrowingTaskGroup(of: (Int, [T]).self) { group in
+            for start in stride(from: 0, to: rows.count, by: chunk) {
+                let part = rows[start..<min(start + chunk, rows.count)]
+                group.addTask { (start, try part.map { try decode(type, $0) }) }
+            }
+            var parts: [(Int, [T])] = []
+            for try await p in group { parts.append(p) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
     }
 

@@ -16,69 +16,8 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// A `vouch serve` on a data directory of its own, plain HTTP on loopback.
-final class ConfigServer: @unchecked Sendable {
-    let vouch: String, dataDir: String, tokenFile: String, port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
-    private var process: Process?
-    private(set) var admin = ""
-
-    init(vouch: String, dir: URL, name: String, port: Int) {
-        self.vouch = vouch
-        dataDir = dir.appendingPathComponent("\(name)-data").path
-        tokenFile = dir.appendingPathComponent("\(name)-admin-token").path
-        self.port = port
-    }
-
-    /// Starts the server; returns the seconds until /healthz answered.
-    @discardableResult
-    func start() -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: vouch)
-        p.arguments = ["serve", "--data-dir", dataDir, "--address", "127.0.0.1:\(port)", "--trusted-proxy", "127.0.0.1/32",
-                       "--admin-token-file", tokenFile]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        let t0 = Date()
-        try! p.run()
-        process = p
-        while !healthy() {
-            precondition(p.isRunning, "vouch serve exited at start")
-            precondition(Date().timeIntervalSince(t0) < 600, "vouch serve did not start in 10 minutes")
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        let took = Date().timeIntervalSince(t0)
-        admin = try! String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return took
-    }
-
-    func stop() {
-        guard let p = process else { return }
-        p.terminate()
-        p.waitUntilExit()
-        process = nil
-    }
-
-    /// Whether /healthz answers 200 (a plain socket: no client library's retries or pools).
-    private func healthy() -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
-        let req = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, req, req.count) == req.count else { return false }
-        var buf = [UInt8](repeating: 0, count: 64)
-        let n = read(fd, &buf, buf.count)
-        return n > 12 && String(decoding: buf[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 200")
-    }
-
+/// The configuration benchmark's own calls on a server (plain HTTP on loopback).
+extension ServeProcess {
     /// Copies the identity named `template` and its TLS auth `count` times (ids and names new).
     func seed(from template: String, count: Int) {
         guard count > 0 else { return }
@@ -102,25 +41,25 @@ final class ConfigServer: @unchecked Sendable {
     }
 
     /// One admin request: the status and the JSON answer.
-    func call(_ method: String, _ path: String, _ body: [String: String]) async -> (status: Int, json: [String: Any]) {
+    func request(_ method: String, _ path: String, _ body: [String: String]) async -> (status: Int, json: [String: Any]) {
         var r = URLRequest(url: URL(string: base + path)!)
         r.httpMethod = method
         r.setValue("Bearer \(admin)", forHTTPHeaderField: "Authorization")
         r.setValue("application/json", forHTTPHeaderField: "Content-Type")
         r.httpBody = try! JSONSerialization.data(withJSONObject: body)
-        guard let (data, response) = try? await ConfigServer.session.data(for: r) else { return (0, [:]) }
+        guard let (data, response) = try? await ServeProcess.session.data(for: r) else { return (0, [:]) }
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
     }
 
     /// A new identity's id (nil when the call failed).
     func createIdentity(_ name: String) async -> String? {
-        let (status, json) = await call("POST", "/api/v1/identities", ["name": name])
+        let (status, json) = await request("POST", "/api/v1/identities", ["name": name])
         return status == 200 ? (json["identity"] as? [String: Any])?["id"] as? String : nil
     }
 
     /// Attaches TLS certificate auth; true when the server took it.
     func attachTLS(_ id: String, ca: String) async -> Bool {
-        await call("POST", "/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": ca, "allowedCommonNames": "bench-leaf-*"]).status == 200
+        await request("POST", "/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": ca, "allowedCommonNames": "bench-leaf-*"]).status == 200
     }
 
     static let session: URLSession = {
@@ -155,13 +94,13 @@ func configScaleBench(vouch: String) {
     // would take hours for 10,000)
     let cap = args.firstIndex(of: "--config-cap").map { Double(args[$0 + 1])! } ?? (smoke ? 60 : 600)
     var port = 20_000 + Int(getpid() % 2000)
-    func server(_ name: String) -> ConfigServer {
+    func server(_ name: String) -> ServeProcess {
         port += 1
-        return ConfigServer(vouch: vouch, dir: dir, name: name, port: port)
+        return ServeProcess(vouch: vouch, dir: dir, name: name, port: port)
     }
 
     /// A server whose database holds `size` identities with TLS auth; started, with its start-up time.
-    func seeded(_ size: Int) -> (ConfigServer, startup: Double, loginId: String) {
+    func seeded(_ size: Int) -> (ServeProcess, startup: Double, loginId: String) {
         let s = server("config-\(size)")
         s.start()
         let id = blocking { await s.createIdentity("seedtemplate") }!
@@ -173,7 +112,7 @@ func configScaleBench(vouch: String) {
 
     /// The median seconds of `writes` writes: TLS auth attached to a new identity (the
     /// identity's creation is not timed: it is no configuration reload).
-    func writeSeconds(_ s: ConfigServer) -> Double {
+    func writeSeconds(_ s: ServeProcess) -> Double {
         let times = blocking { () -> [Double] in
             var t: [Double] = []
             for k in 0..<writes {
@@ -260,7 +199,7 @@ func configScaleBench(vouch: String) {
 
 /// (d) TLS logins through the trusted-proxy header (wrk, as HTTPBench), alone and while one
 /// client writes configuration (TLS auth attached to new identities) back to back.
-func loginsDuringWrites(_ s: ConfigServer, loginId: String, ca: String, leaf: String, label: String, seconds: Int) {
+func loginsDuringWrites(_ s: ServeProcess, loginId: String, ca: String, leaf: String, label: String, seconds: Int) {
     let escaped = leaf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
     let script = dir.appendingPathComponent("config-login.lua").path
     try! """

@@ -34,49 +34,15 @@ func wrk(_ url: String, script: String?, seconds: Int, connections: Int) -> WrkF
 }
 
 func httpBench(vouch: String, pkiDir: URL, rootPEM: String, leafPEM: String) {
-    let dataDir = pkiDir.appendingPathComponent("vouch-data").path
-    let tokenFile = pkiDir.appendingPathComponent("admin-token").path
-    let port = 18_000 + Int(getpid() % 2000)
-    let base = "http://127.0.0.1:\(port)"
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: vouch)
-    server.arguments = ["serve", "--data-dir", dataDir, "--address", "127.0.0.1:\(port)", "--trusted-proxy", "127.0.0.1/32",
-                        "--admin-token-file", tokenFile]
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle.nullDevice
-    try! server.run()
-    defer {
-        server.terminate()
-        server.waitUntilExit()
-    }
-    var ready = false
-    for _ in 0..<100 where !ready {
-        Thread.sleep(forTimeInterval: 0.1)
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["curl", "-sf", "-o", "/dev/null", base + "/healthz"]
-        try! probe.run()
-        probe.waitUntilExit()
-        ready = probe.terminationStatus == 0
-    }
-    precondition(ready, "vouch serve did not start")
-    let admin = try! String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    func post(_ path: String, _ body: [String: Any]) -> [String: Any] {
-        let data = try! JSONSerialization.data(withJSONObject: body)
-        let out = sh(["curl", "-s", "-X", "POST", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                      "--data-binary", String(decoding: data, as: UTF8.self), base + path])
-        return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
-    }
-    let id = (post("/api/v1/identities", ["name": "bench"])["identity"] as! [String: Any])["id"] as! String
-    _ = post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": rootPEM, "allowedCommonNames": "bench-leaf-*"])
-    let escaped = leafPEM.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+    let server = ServeProcess(vouch: vouch, dir: pkiDir, name: "http", port: 18_000 + Int(getpid() % 2000))
+    server.start()
+    defer { server.stop() }
+    let base = server.base
+    let id = server.identity("bench")
+    server.post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": rootPEM, "allowedCommonNames": "bench-leaf-*"])
     let script = pkiDir.appendingPathComponent("login.lua").path
-    try! """
-        wrk.method = "POST"
-        wrk.body = '{"identityId":"\(id)"}'
-        wrk.headers["Content-Type"] = "application/json"
-        wrk.headers["X-SSL-Client-Cert"] = "\(escaped)"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
+    wrkPostScript(script, body: #"{"identityId":"\#(id)"}"#,
+                  headers: ["X-SSL-Client-Cert": leafPEM.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!])
     let secs = smoke ? 1 : 10
     _ = wrk(base + "/healthz", script: nil, seconds: 1, connections: 32)  // warm up
     let ceiling = wrk(base + "/healthz", script: nil, seconds: secs, connections: 32)
@@ -86,6 +52,6 @@ func httpBench(vouch: String, pkiDir: URL, rootPEM: String, leafPEM: String) {
         note: String(format: "wrk -t1 -c32 keep-alive, %ds; login p50 %.2f ms, p99 %.2f ms; /healthz p50 %.2f ms, p99 %.2f ms; "
                      + "each login verifies a P-256 chain, issues and stores a token", secs, login.p50ms, login.p99ms,
                      ceiling.p50ms, ceiling.p99ms))
-    httpJWTBench(base: base, admin: admin, dir: pkiDir, ceiling: ceiling, secs: secs)
-    httpSSHBench(base: base, admin: admin, dir: pkiDir, ceiling: ceiling, secs: secs)
+    httpJWTBench(server, dir: pkiDir, ceiling: ceiling, secs: secs)
+    httpSSHBench(server, dir: pkiDir, ceiling: ceiling, secs: secs)
 }

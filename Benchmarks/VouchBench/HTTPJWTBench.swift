@@ -12,14 +12,10 @@
 import Foundation
 import VouchCore
 
-func httpJWTBench(base: String, admin: String, dir: URL, ceiling: WrkFigures, secs: Int) {
-    func post(_ path: String, _ body: [String: Any]) -> [String: Any] {
-        let data = try! JSONSerialization.data(withJSONObject: body)
-        let out = sh(["curl", "-s", "-X", "POST", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                      "--data-binary", String(decoding: data, as: UTF8.self), base + path])
-        return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
-    }
-    func identity(_ name: String) -> String { (post("/api/v1/identities", ["name": name])["identity"] as! [String: Any])["id"] as! String }
+func httpJWTBench(_ server: ServeProcess, dir: URL, ceiling: WrkFigures, secs: Int) {
+    let base = server.base
+    func post(_ path: String, _ body: [String: Any]) -> [String: Any] { server.post(path, body) }
+    func identity(_ name: String) -> String { server.identity(name) }
     func key(_ name: String, _ args: [String]) -> (priv: String, pub: String) {
         let priv = dir.appendingPathComponent("\(name).pem").path
         _ = sh(["openssl", "genpkey"] + args + ["-out", priv])

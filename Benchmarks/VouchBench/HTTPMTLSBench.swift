@@ -17,38 +17,12 @@ func httpMTLSBench(vouch: String, pkiDir: URL, secs: Int) {
     sh(["openssl", "x509", "-req", "-in", path("server.csr"), "-CA", path("root.pem"), "-CAkey", path("root.key"), "-days", "20",
         "-extfile", path("server.ext"), "-out", path("server.pem"), "-set_serial", "77"])
     let port = 21_000 + Int(getpid() % 2000)
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: vouch)
-    server.arguments = ["serve", "--data-dir", path("data"), "--address", "127.0.0.1:\(port)", "--tls-cert", path("server.pem"),
-                        "--tls-key", path("server.key"), "--admin-token-file", path("admin")]
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle.nullDevice
-    try! server.run()
-    defer {
-        server.terminate()
-        server.waitUntilExit()
-    }
-    let base = "https://127.0.0.1:\(port)"
-    var up = false
-    for _ in 0..<100 where !up {
-        Thread.sleep(forTimeInterval: 0.1)
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["curl", "-sf", "--cacert", path("root.pem"), "-o", "/dev/null", base + "/healthz"]
-        try! probe.run()
-        probe.waitUntilExit()
-        up = probe.terminationStatus == 0 && FileManager.default.fileExists(atPath: path("admin"))
-    }
-    precondition(up, "vouch serve (TLS) did not start")
-    let admin = try! String(contentsOfFile: path("admin"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    func post(_ p: String, _ body: [String: Any]) -> [String: Any] {
-        let data = try! JSONSerialization.data(withJSONObject: body)
-        let out = sh(["curl", "-s", "--cacert", path("root.pem"), "-X", "POST", "-H", "Authorization: Bearer \(admin)",
-                      "-H", "Content-Type: application/json", "--data-binary", String(decoding: data, as: UTF8.self), base + p])
-        return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
-    }
-    let id = (post("/api/v1/identities", ["name": "mtls"])["identity"] as! [String: Any])["id"] as! String
-    _ = post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": c.root + c.int, "allowedCommonNames": "bench-leaf-*"])
+    let server = ServeProcess(vouch: vouch, dataDir: path("data"), tokenFile: path("admin"), port: port,
+                              arguments: ["--tls-cert", path("server.pem"), "--tls-key", path("server.key")], caFile: path("root.pem"))
+    server.start()
+    defer { server.stop() }
+    let id = server.identity("mtls")
+    server.post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": c.root + c.int, "allowedCommonNames": "bench-leaf-*"])
 
     // one nginx per mode, each its own prefix
     var nginxPorts: [String: Int] = [:]
@@ -98,20 +72,14 @@ func httpMTLSBench(vouch: String, pkiDir: URL, secs: Int) {
     }
     Thread.sleep(forTimeInterval: 0.3)
     let script = path("login.lua")
-    try! "wrk.method = \"POST\"\nwrk.body = '{\"identityId\":\"\(id)\"}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        .write(toFile: script, atomically: true, encoding: .utf8)
-    func cpuTicks() -> Double {
-        let stat = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/stat", encoding: .utf8)) ?? ""
-        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-        return fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0  // utime, stime
-    }
+    wrkPostScript(script, body: #"{"identityId":"\#(id)"}"#)
     for (mode, label) in [("on", "resumed"), ("off", "full_handshake")] {
         let url = "http://127.0.0.1:\(nginxPorts[mode]!)"
         _ = wrk(url + "/healthz", script: nil, seconds: 1, connections: 16)
         let ceiling = wrk(url + "/healthz", script: nil, seconds: secs, connections: 16)
-        let t0 = cpuTicks()
+        let t0 = server.cpuSeconds()
         let login = wrk(url + "/api/v1/auth/tls-cert-auth/login", script: script, seconds: secs, connections: 16)
-        let cpu = (cpuTicks() - t0) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        let cpu = server.cpuSeconds() - t0
         precondition(login.non2xx == 0, "mTLS logins failed in the benchmark")
         let perLogin = login.rps > 0 ? cpu / (login.rps * Double(secs)) * 1e6 : 0
         add("http_mtls_login_new_connection_\(label)_p256", login.rps, "the same path's GET /healthz (a new TLS connection each)",

@@ -8,12 +8,10 @@
 import Foundation
 import VouchCore
 
-func httpSSHBench(base: String, admin: String, dir: URL, ceiling: WrkFigures, secs: Int) {
-    func call(_ method: String, _ path: String, _ body: [String: Any], token: String = admin) -> [String: Any] {
-        let data = try! JSONSerialization.data(withJSONObject: body)
-        let out = sh(["curl", "-s", "-X", method, "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
-                      "--data-binary", String(decoding: data, as: UTF8.self), base + path])
-        return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
+func httpSSHBench(_ server: ServeProcess, dir: URL, ceiling: WrkFigures, secs: Int) {
+    let base = server.base
+    func call(_ method: String, _ path: String, _ body: [String: Any], token: String? = nil) -> [String: Any] {
+        server.call(method, path, body, token: token)
     }
     // a workload: an identity whose policy lets it sign and issue under every template, logged in once (JWT, static key)
     _ = call("PUT", "/v1/sys/policies/acl/ssh-bench", ["policy": #"path "sys/ssh/templates/+/*" { capabilities = ["update"] }"#])

@@ -1,10 +1,11 @@
 // ProfileLoop.swift: one of the core's loops alone, for a profiler:
 //   perf record -g .build/release/vouch-bench --profile-loop jwt_rs256 [--loop-seconds 10]
 // Loops: chain_rsa2048_presented, chain_rsa2048_bundle, chain_p256_presented, jwt_rs256,
-// jwt_ps256, jwt_es256, keygen_rsa2048; the same inputs as their benchmark sections, then
+// jwt_ps256, jwt_es256, keygen_rsa2048, service_tls_login_p256 (32 logins at once); the same inputs as their benchmark sections, then
 // ours alone (no baseline, no peers) for the time asked. Prints operations per second.
 import Foundation
 import VouchCore
+import VouchService
 
 func profileLoop(_ name: String) {
     let secs = args.firstIndex(of: "--loop-seconds").flatMap { Double(args[$0 + 1]) } ?? 10
@@ -34,6 +35,15 @@ func profileLoop(_ name: String) {
         let policy = JWTPolicy(issuer: "https://issuer.example", audiences: ["vouch"])
         precondition((try? jwks.verify(token, policy: policy)) != nil)
         body = { _ = try! jwks.verify(token, policy: policy) }
+    case "service_tls_login_p256":  // the service layer, 32 logins at once (ServiceBench.swift)
+        let c = makeChain("loop", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        let r = blocking { () -> Double in
+            let (vouch, audit, id) = await serviceWithTLSIdentity(rootPEM: c.root + c.int, name: "loop-service")
+            defer { audit.flush() }
+            return await serviceLogins(vouch, identityId: id, leafPEM: c.leaf, concurrency: 32, seconds: secs)
+        }
+        log("\(name): \(String(format: "%.1f", r))/s over \(secs) s")
+        return
     case "keygen_rsa2048":
         body = { _ = try! SSHPrivateKey.generate(.rsa, bits: 2048) }
     default:

@@ -111,49 +111,18 @@ func scaleBench(vouch: String) {
         let serverCPUs = cpuList(0, n - 1), wrkCPUs = cpuList(n, cores - 1), wrkThreads = cores - n
         let runDir = dir.appendingPathComponent("scale-\(n)")
         try! FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        let tokenFile = runDir.appendingPathComponent("admin-token").path
-        let port = 20_000 + Int(getpid() % 1000) * 8 + n % 8
-        let base = "http://127.0.0.1:\(port)"
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["taskset", "-c", serverCPUs, vouch, "serve", "--data-dir", runDir.appendingPathComponent("data").path,
-                            "--address", "127.0.0.1:\(port)", "--trusted-proxy", "127.0.0.1/32", "--admin-token-file", tokenFile]
-        // SwiftNIO sizes its event loops by the machine's cores, not by the affinity mask
-        var env = ProcessInfo.processInfo.environment
-        env["NIO_SINGLETON_GROUP_LOOP_COUNT"] = "\(n)"
-        server.environment = env
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try! server.run()
-        var ready = false
-        for _ in 0..<100 where !ready {
-            Thread.sleep(forTimeInterval: 0.1)
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            probe.arguments = ["curl", "-sf", "-o", "/dev/null", base + "/healthz"]
-            try! probe.run()
-            probe.waitUntilExit()
-            ready = probe.terminationStatus == 0
-        }
-        precondition(ready, "vouch serve did not start")
-        let admin = try! String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        func post(_ path: String, _ body: [String: Any]) -> [String: Any] {
-            let data = try! JSONSerialization.data(withJSONObject: body)
-            let out = sh(["curl", "-s", "-X", "POST", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                          "--data-binary", String(decoding: data, as: UTF8.self), base + path])
-            return (try? JSONSerialization.jsonObject(with: out)) as? [String: Any] ?? [:]
-        }
+        let server = ServeProcess(vouch: vouch, dataDir: runDir.appendingPathComponent("data").path,
+                                  tokenFile: runDir.appendingPathComponent("admin-token").path,
+                                  port: 20_000 + Int(getpid() % 1000) * 8 + n % 8, arguments: ["--trusted-proxy", "127.0.0.1/32"],
+                                  cpus: serverCPUs)
+        server.start()
+        let base = server.base
         // as HTTPBench.swift: the leaf alone in the header, the intermediate in the identity's CA bundle
-        let id = (post("/api/v1/identities", ["name": "bench"])["identity"] as! [String: Any])["id"] as! String
-        _ = post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": c.root + c.int, "allowedCommonNames": "bench-leaf-*"])
-        let escaped = c.leaf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let id = server.identity("bench")
+        server.post("/api/v1/auth/tls-cert-auth/identities/\(id)", ["caCertificate": c.root + c.int, "allowedCommonNames": "bench-leaf-*"])
         let script = runDir.appendingPathComponent("login.lua").path
-        try! """
-            wrk.method = "POST"
-            wrk.body = '{"identityId":"\(id)"}'
-            wrk.headers["Content-Type"] = "application/json"
-            wrk.headers["X-SSL-Client-Cert"] = "\(escaped)"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        wrkPostScript(script, body: #"{"identityId":"\#(id)"}"#,
+                      headers: ["X-SSL-Client-Cert": c.leaf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!])
         let loginURL = base + "/api/v1/auth/tls-cert-auth/login"
         if !smoke {  // warm up
             _ = pinnedWrk(base + "/healthz", script: nil, seconds: 1, connections: 32, cpus: wrkCPUs, threads: wrkThreads)
@@ -169,8 +138,7 @@ func scaleBench(vouch: String) {
             healthz.append(h)
             login.append(l)
         }
-        server.terminate()
-        server.waitUntilExit()
+        server.stop()
         let ossl = opensslSpeedP256(processes: n, cpus: serverCPUs, seconds: osslSecs)
         log(String(format: "scale: openssl speed -multi %d ecdsap256 on cpus %@: verify %.0f/s, sign %.0f/s", n, serverCPUs,
                    ossl.verify, ossl.sign))

@@ -7,41 +7,50 @@ import Foundation
 import VouchCore
 import VouchService
 
-func serviceBench(rootPEM: String, leafPEM: String) {
-    let dataDir = dir.appendingPathComponent("service-data").path
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var figures: [(Int, Double)] = []
-    let secs = smoke ? 0.05 : 3.0
-    Task.detached {
-        let audit = try! AuditLog(path: dataDir + "-audit.log")
-        let (vouch, _) = try! await Vouch.open(dataDir: dataDir, adminTokenFile: nil, audit: audit)
-        let identity = try! await vouch.createIdentity(name: "bench", role: nil, policies: nil, remote: nil)
-        var input = TLSCertAuthInput()
-        input.caCertificate = rootPEM
-        input.allowedCommonNames = "bench-leaf-*"
-        _ = try! await vouch.attachTLSCertAuth(identityId: identity.id, input, remote: nil)
-        let chain = Array(leafPEM.utf8)
-        for concurrency in [1, 32] {
-            let t0 = vb_now()
-            let n = await withTaskGroup(of: Int.self) { group in
-                for _ in 0..<concurrency {
-                    group.addTask {
-                        var n = 0
-                        while vb_now() - t0 < secs {
-                            _ = try! await vouch.loginTLSCertAuth(identityId: identity.id, chain: chain, remote: "127.0.0.1")
-                            n += 1
-                        }
-                        return n
-                    }
+/// A service on its own data directory with one identity whose TLS auth trusts `rootPEM`.
+func serviceWithTLSIdentity(rootPEM: String, name: String) async -> (Vouch, AuditLog, identityId: String) {
+    let dataDir = dir.appendingPathComponent("\(name)-data").path
+    let audit = try! AuditLog(path: dataDir + "-audit.log")
+    let (vouch, _) = try! await Vouch.open(dataDir: dataDir, adminTokenFile: nil, audit: audit)
+    let identity = try! await vouch.createIdentity(name: "bench", role: nil, policies: nil, remote: nil)
+    var input = TLSCertAuthInput()
+    input.caCertificate = rootPEM
+    input.allowedCommonNames = "bench-leaf-*"
+    _ = try! await vouch.attachTLSCertAuth(identityId: identity.id, input, remote: nil)
+    return (vouch, audit, identity.id)
+}
+
+/// Logins per second with `concurrency` logins at once for `seconds`.
+func serviceLogins(_ vouch: Vouch, identityId: String, leafPEM: String, concurrency: Int, seconds: Double) async -> Double {
+    let chain = Array(leafPEM.utf8)
+    let t0 = vb_now()
+    let n = await withTaskGroup(of: Int.self) { group in
+        for _ in 0..<concurrency {
+            group.addTask {
+                var n = 0
+                while vb_now() - t0 < seconds {
+                    _ = try! await vouch.loginTLSCertAuth(identityId: identityId, chain: chain, remote: "127.0.0.1")
+                    n += 1
                 }
-                return await group.reduce(0, +)
+                return n
             }
-            figures.append((concurrency, Double(n) / (vb_now() - t0)))
+        }
+        return await group.reduce(0, +)
+    }
+    return Double(n) / (vb_now() - t0)
+}
+
+func serviceBench(rootPEM: String, leafPEM: String) {
+    let secs = smoke ? 0.05 : 3.0
+    let figures = blocking { () -> [(Int, Double)] in
+        let (vouch, audit, id) = await serviceWithTLSIdentity(rootPEM: rootPEM, name: "service")
+        var figures: [(Int, Double)] = []
+        for concurrency in [1, 32] {
+            figures.append((concurrency, await serviceLogins(vouch, identityId: id, leafPEM: leafPEM, concurrency: concurrency, seconds: secs)))
         }
         audit.flush()
-        done.signal()
+        return figures
     }
-    done.wait()
     let store = try! TrustStore(pem: Array(rootPEM.utf8))
     let leaf = Array(leafPEM.utf8)
     precondition(store.verify(chain: leaf).isAccepted, "bench chain must verify")

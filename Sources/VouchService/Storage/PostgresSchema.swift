@@ -127,6 +127,9 @@ enum PostgresSchema {
     /// Applies the steps the database lacks, under the migration lock, on `c` (a connection
     /// of its own). Throws when the database is at a step this Vouch does not know.
     static func migrate(_ c: PostgresConnection, _ migrations: [[String]] = migrations) async throws {
+        // no statement timeout here: waiting for another node's migration, or a long step, is
+        // what starting takes
+        try await c.run("SET statement_timeout = 0")
         try await c.run("SELECT pg_advisory_lock(\(migrationLock))")
         do {
             try await c.run("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")

@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // persistent hash maps (TreeDictionary): a configuration snapshot shares them with the next
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // the PostgreSQL store (several nodes on one database): its client and connection pool
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The hot path in C: OpenSSL's libcrypto, libsodium, jansson.
@@ -61,6 +63,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Sources/VouchService"),
         // The HTTP front (Hummingbird): routes per API area, mTLS listener, proxy-header intake.

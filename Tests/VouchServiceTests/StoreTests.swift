@@ -62,7 +62,7 @@ final class StoreTests: XCTestCase {
     func testHandBuiltTokenJSONIsCodablesJSON() throws {
         for (metadata, ips, identity) in [([:], ["0.0.0.0/0"], nil), (["b": "2", "a": "x\"y\n", "é": "ü"], ["10.0.0.0/8", "::1/128"], "id-1")]
         as [([String: String], [String], String?)] {
-            let doc = SQLiteStore.TokenDocument(
+            let doc = TokenDocument(
                 id: "i\u{1}d", accessor: "acc", subject: "s\\", authMethod: "cert", displayName: "d", policies: ["p1", "p2"],
                 metadata: metadata, createdAt: 1, maxExpiresAt: 99, ttl: 60, usesLimit: 5, trustedIPs: try ips.map(CIDR.init))
             XCTAssertEqual(doc.json, JSON.encode(doc))

@@ -102,12 +102,6 @@ public final class SQLiteStore: Store {
         """,
     ]
 
-    /// The change log's kinds for the tables other than `documents` (whose entries carry the
-    /// document's own kind: DocumentKind has none of these names).
-    enum ChangeKind {
-        static let identity = "identity", tlsCertAuth = "tls-cert-auth", certRole = "cert-role", crl = "crl"
-    }
-
     public init(path: String) throws {
         db = try SQLiteDatabase(path: path, migrations: Self.migrations)
     }
@@ -115,10 +109,13 @@ public final class SQLiteStore: Store {
     /// How many migrations the database has had.
     public func schemaVersion() async throws -> Int { try await db.schemaVersion() }
 
-    private static func encode(_ v: some Encodable) -> SQLValue { .text(JSON.encode(v)) }
-    private static func decode<T: Decodable>(_ type: T.Type, _ v: SQLValue) throws -> T {
-        try JSON.decode(type, from: v.blob ?? [], maxBytes: 64 << 20, maxDepth: 32)
+    /// Runs statements in one transaction (tests: what another writer would do).
+    func execute(_ statements: [String]) async throws {
+        try await db.run { c in try c.transaction { for s in statements { try c.execute(s) } } }
     }
+
+    private static func encode(_ v: some Encodable) -> SQLValue { .text(JSON.encode(v)) }
+    private static func decode<T: Decodable>(_ type: T.Type, _ v: SQLValue) throws -> T { try Document.decode(type, v.blob ?? []) }
 
     // MARK: meta
 
@@ -140,39 +137,18 @@ public final class SQLiteStore: Store {
         // configuration, is spread over the cores, off the database's thread
         let rows = try await db.run { c in
             try c.transaction {
-                (identities: try c.query("SELECT doc FROM identities").map { $0[0] },
-                 tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { $0[0] },
-                 certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { $0[0] },
-                 crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) },
-                 documents: try c.query("SELECT kind, key, doc FROM documents ORDER BY kind, key").map {
-                     (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
-                 },
-                 seq: try Self.lastChange(c))
+                ConfigurationRows(
+                    identities: try c.query("SELECT doc FROM identities").map { $0[0].blob ?? [] },
+                    tlsCertAuths: try c.query("SELECT doc FROM tls_cert_auth").map { $0[0].blob ?? [] },
+                    certRoles: try c.query("SELECT doc FROM cert_roles ORDER BY name").map { $0[0].blob ?? [] },
+                    crls: try c.query("SELECT name, data FROM crls ORDER BY name").map { ($0[0].text ?? "", $0[1].blob ?? []) },
+                    documents: try c.query("SELECT kind, key, doc FROM documents ORDER BY kind, key").map {
+                        (kind: $0[0].text ?? "", key: $0[1].text ?? "", doc: $0[2].blob ?? [])
+                    },
+                    seq: try Self.lastChange(c))
             }
         }
-        async let identities = Self.decodeAll(Identity.self, rows.identities)
-        async let tlsCertAuths = Self.decodeAll(TLSCertAuthConfig.self, rows.tlsCertAuths)
-        var config = Configuration(
-            identities: try await identities, tlsCertAuths: try await tlsCertAuths,
-            certRoles: try rows.certRoles.map { try Self.decode(CertRole.self, $0) }, crls: rows.crls,
-            documents: Dictionary(grouping: rows.documents, by: \.kind).mapValues { $0.map { (key: $0.key, doc: $0.doc) } })
-        config.seq = rows.seq
-        return config
-    }
-
-    /// Decodes stored documents in order, in parallel chunks when there are many.
-    private static func decodeAll<T: Decodable & Sendable>(_ type: T.Type, _ rows: [SQLValue]) async throws -> [T] {
-        let chunk = 4096
-        guard rows.count > chunk else { return try rows.map { try decode(type, $0) } }
-        return try await withThrowingTaskGroup(of: (Int, [T]).self) { group in
-            for start in stride(from: 0, to: rows.count, by: chunk) {
-                let part = rows[start..<min(start + chunk, rows.count)]
-                group.addTask { (start, try part.map { try decode(type, $0) }) }
-            }
-            var parts: [(Int, [T])] = []
-            for try await p in group { parts.append(p) }
-            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
-        }
+        return try await rows.decoded()
     }
 
     /// The change log's last sequence number (0 before the first change): AUTOINCREMENT's
@@ -192,25 +168,14 @@ public final class SQLiteStore: Store {
                 guard let first = try c.query("SELECT MIN(seq) FROM config_changes").first?[0].int, first <= seq + 1 else { return nil }
                 for row in try c.query("SELECT DISTINCT kind, key FROM config_changes WHERE seq > ?", [.int(seq)]) {
                     let kind = row[0].text ?? "", key = row[1].text ?? ""
-                    switch kind {
-                    case ChangeKind.identity:
-                        delta.identities.append((key, try c.query("SELECT doc FROM identities WHERE id = ?", [.text(key)]).first.map {
-                            try Self.decode(Identity.self, $0[0])
-                        }))
-                    case ChangeKind.tlsCertAuth:
-                        delta.tlsCertAuths.append((key, try c.query("SELECT doc FROM tls_cert_auth WHERE identity_id = ?", [.text(key)]).first.map {
-                            try Self.decode(TLSCertAuthConfig.self, $0[0])
-                        }))
-                    case ChangeKind.certRole:
-                        delta.certRoles.append((key, try c.query("SELECT doc FROM cert_roles WHERE name = ?", [.text(key)]).first.map {
-                            try Self.decode(CertRole.self, $0[0])
-                        }))
-                    case ChangeKind.crl:
-                        delta.crls.append((key, try c.query("SELECT data FROM crls WHERE name = ?", [.text(key)]).first.map { $0[0].blob ?? [] }))
-                    default:
-                        delta.documents.append((kind, key, try c.query("SELECT doc FROM documents WHERE kind = ? AND key = ?",
-                                                                      [.text(kind), .text(key)]).first.map { $0[0].blob ?? [] }))
+                    let current: [[SQLValue]] = switch kind {
+                    case ChangeKind.identity: try c.query("SELECT doc FROM identities WHERE id = ?", [.text(key)])
+                    case ChangeKind.tlsCertAuth: try c.query("SELECT doc FROM tls_cert_auth WHERE identity_id = ?", [.text(key)])
+                    case ChangeKind.certRole: try c.query("SELECT doc FROM cert_roles WHERE name = ?", [.text(key)])
+                    case ChangeKind.crl: try c.query("SELECT data FROM crls WHERE name = ?", [.text(key)])
+                    default: try c.query("SELECT doc FROM documents WHERE kind = ? AND key = ?", [.text(kind), .text(key)])
                     }
+                    try delta.add(kind: kind, key: key, row: current.first.map { $0[0].blob ?? [] })
                 }
                 return delta
             }
@@ -408,40 +373,8 @@ public final class SQLiteStore: Store {
 
     // MARK: tokens
 
-    /// What never changes of a token, kept as a document beside the columns that do.
-    struct TokenDocument: Codable {
-        var id: String
-        var accessor: String
-        var subject: String
-        var authMethod: String
-        var displayName: String
-        var policies: [String]
-        var metadata: [String: String]
-        var createdAt: Int64
-        var maxExpiresAt: Int64
-        var ttl: Int
-        var usesLimit: Int
-        var trustedIPs: [CIDR]
-
-        /// The JSON Codable would write (same members, same order, metadata sorted), built
-        /// directly: a login writes one, and the generic encoder cost more than the insert.
-        var json: String {
-            JSONValue.object([
-                ("id", .string(id)), ("accessor", .string(accessor)), ("subject", .string(subject)),
-                ("authMethod", .string(authMethod)), ("displayName", .string(displayName)),
-                ("policies", .array(policies.map { .string($0) })),
-                ("metadata", .object(metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, .string($0.value)) })),
-                ("createdAt", .int(createdAt)), ("maxExpiresAt", .int(maxExpiresAt)), ("ttl", .int(Int64(ttl))),
-                ("usesLimit", .int(Int64(usesLimit))), ("trustedIPs", .array(trustedIPs.map { .string($0.description) })),
-            ]).text
-        }
-    }
-
     public func insertToken(_ r: TokenRecord) async throws {
-        let doc = TokenDocument(
-            id: r.id, accessor: r.accessor, subject: r.subject, authMethod: r.authMethod, displayName: r.displayName,
-            policies: r.policies, metadata: r.metadata, createdAt: r.createdAt, maxExpiresAt: r.maxExpiresAt, ttl: r.ttl,
-            usesLimit: r.usesLimit, trustedIPs: r.trustedIPs)
+        let doc = TokenDocument(r)
         let args: [SQLValue] = [
             .text(r.id), .text(r.accessor), .text(r.subject), .text(r.authMethod), .int(r.expiresAt), .int(r.maxExpiresAt),
             .int(Int64(r.uses)), .int(Int64(r.usesLimit)), .int(r.revoked ? 1 : 0), .text(doc.json),
@@ -459,12 +392,7 @@ public final class SQLiteStore: Store {
 
     /// The document holds what never changes; the columns hold what does.
     private static func record(_ row: [SQLValue]) throws -> TokenRecord {
-        let d = try decode(TokenDocument.self, row[0])
-        return TokenRecord(
-            id: d.id, accessor: d.accessor, subject: d.subject, authMethod: d.authMethod, displayName: d.displayName,
-            policies: d.policies, metadata: d.metadata, createdAt: d.createdAt, expiresAt: row[1].int ?? 0,
-            maxExpiresAt: d.maxExpiresAt, ttl: d.ttl, uses: Int(row[2].int ?? 0), usesLimit: d.usesLimit,
-            trustedIPs: d.trustedIPs, revoked: row[3].int == 1)
+        try TokenDocument.record(doc: row[0].blob ?? [], expiresAt: row[1].int ?? 0, uses: row[2].int ?? 0, revoked: row[3].int == 1)
     }
 
     public func token(id: String) async throws -> TokenRecord? {
@@ -502,7 +430,7 @@ public final class SQLiteStore: Store {
             try c.transaction {
                 let n = try c.update(
                     """
-                    UPDATE tokens SET expires_at = ?
+                    UPDATE tokens SET expires_at = min(?, max_expires_at)
                     WHERE id = ? AND revoked = 0 AND expires_at > ? AND (uses_limit = 0 OR uses < uses_limit)
                     """, [.int(expiresAt), .text(id), .int(now)])
                 guard n == 1 else { return nil }

@@ -1,6 +1,6 @@
 // Store.swift: what the service keeps, behind one protocol: SQLite embedded (the
-// default), PostgreSQL later for several nodes. Every method is one atomic step, and
-// asynchronous: the store does its work on its own threads (or connections), never on
+// default), PostgreSQL for several nodes on one database. Every method is one atomic step,
+// and asynchronous: the store does its work on its own threads (or connections), never on
 // the caller's.
 import Foundation
 

@@ -10,7 +10,7 @@ import PostgresNIO
 import VouchCore
 
 public final class PostgresStore: Store {
-    private let pool: PostgresPool
+    let pool: PostgresPool
 
     /// The channel a committed configuration change is announced on (NOTIFY, empty payload).
     public static let configChannel = PostgresSchema.configChannel

@@ -5,7 +5,7 @@ import Foundation
 import VouchCore
 
 public final class SQLiteStore: Store {
-    private let db: SQLiteDatabase
+    let db: SQLiteDatabase
 
     /// The schema, one numbered step per entry, applied in order and never edited once
     /// released: a change is a new entry. Step 1 is the schema as it was before numbering

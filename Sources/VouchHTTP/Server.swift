@@ -54,13 +54,27 @@ public enum VouchServer {
             logger: logger)
         let maintenance = Maintenance(vouch: vouch, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: maintenance)], gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            services: [
+                .init(service: app), .init(service: maintenance),
+                // returns at once on a store no other node writes: that ends nothing else
+                .init(service: ConfigFollower(vouch: vouch), successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer {
             vouch.audit.flush()
             LineWriter.standardError.flush()
         }
         try await group.run()
+        await vouch.store.shutdown()
+    }
+}
+
+/// On a shared database: the configuration changes other nodes make, followed until shutdown.
+struct ConfigFollower: Service {
+    let vouch: Vouch
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await vouch.followConfiguration() }
     }
 }
 

@@ -53,8 +53,13 @@ public final class Vouch: Sendable {
         keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
         reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)
         let sealedSeed = try await store.setMetaIfAbsent(
-            "token_signing_key", masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
-        signer = try TokenSigner(key: try Ed25519PrivateKey(seed: try masterKey.open(sealedSeed, context: "token-signing-key")))
+            Self.signingKeyName, masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
+        guard let seed = try? masterKey.open(sealedSeed, context: "token-signing-key") else {
+            throw ServiceError.badRequest(
+                "master_key_mismatch",
+                "the master key does not open this database's token signing key: every node needs the master key the database was made with")
+        }
+        signer = try TokenSigner(key: try Ed25519PrivateKey(seed: seed))
         adminHash = try await store.meta("admin_token_sha256") ?? []
         let built = ConfigBuilder(try await store.configuration(),
                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
@@ -62,12 +67,27 @@ public final class Vouch: Sendable {
         builder = Mutex(built)
     }
 
-    /// Opens (creating on first start) a data directory: `master.key` and `vouch.db`.
-    /// On first start the admin token is written to `adminTokenFile` (mode 0600) when
-    /// given, else returned once in `FirstStart`. A data directory, master key or database
-    /// that others may read is refused, naming the chmod that fixes it.
+    /// Where the store is: the embedded SQLite database in the data directory (the
+    /// default), or a PostgreSQL database several nodes share.
+    public enum Database: Sendable {
+        case sqlite
+        case postgres(url: String, password: String?, settings: PostgresSettings = PostgresSettings())
+    }
+
+    /// Opens (creating on first start) a data directory and the store: `master.key` (or
+    /// `masterKeyFile`) and the database. On first start the admin token is written to
+    /// `adminTokenFile` (mode 0600) when given, else returned once in `FirstStart`. A data
+    /// directory, master key or database that others may read is refused, naming the chmod
+    /// that fixes it.
+    ///
+    /// On a shared database the first node to start creates the token signing key and the
+    /// admin token there; the others find them. Every node needs the master key the
+    /// database was made with: a node with another key, or with none when the database is
+    /// already set up, is refused (`master_key_mismatch`, `master_key_missing`) and changes
+    /// nothing.
     public static func open(
-        dataDir: String, adminTokenFile: String?, audit: AuditLog, metrics: Metrics = Metrics(), keyRefetchInterval: Int64 = 10,
+        dataDir: String, database: Database = .sqlite, masterKeyFile: String? = nil, adminTokenFile: String?,
+        audit: AuditLog, metrics: Metrics = Metrics(), keyRefetchInterval: Int64 = 10,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) async throws -> (Vouch, FirstStart) {
         let fm = FileManager.default
@@ -75,38 +95,92 @@ public final class Vouch: Sendable {
             try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         try ownerOnly(dataDir, directory: true)
-        let keyPath = dataDir + "/master.key"
-        let master: SealingKey
-        if fm.fileExists(atPath: keyPath) {
-            try ownerOnly(keyPath)
-            let text = try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let bytes = Base64.decode(text), bytes.count == SealingKey.byteCount else {
-                throw ServiceError.badRequest("master_key", "\(keyPath) does not hold a master key")
-            }
-            master = try SealingKey(bytes: bytes)
-        } else {
-            master = SealingKey.generate()
-            try writeSecret(Base64.encode(master.bytes) + "\n", to: keyPath, what: "master_key")
-        }
-        let dbPath = dataDir + "/vouch.db"
+        let keyPath = masterKeyFile ?? dataDir + "/master.key"
+        let existingKey = try readMasterKey(keyPath)
         // the database and its -wal and -shm, the audit log, the admin token file: all the owner's only
         for entry in try fm.contentsOfDirectory(atPath: dataDir).sorted() { try ownerOnly(dataDir + "/" + entry) }
-        let store = try SQLiteStore(path: dbPath)
-        var adminToken: String? = nil
-        if try await store.meta("admin_token_sha256") == nil {
-            let token = "vouch.admin." + Base64.encode(Secrets.random(count: 32))
-            if let adminTokenFile {
-                try? fm.removeItem(atPath: adminTokenFile)
-                try writeSecret(token + "\n", to: adminTokenFile, what: "admin_token_file")
-            } else {
-                adminToken = token
-            }
-            _ = try await store.setMetaIfAbsent("admin_token_sha256", Secrets.sha256(Array(token.utf8)))
+        let store: any Store
+        switch database {
+        case .sqlite: store = try SQLiteStore(path: dataDir + "/vouch.db")
+        case .postgres(let url, let password, let settings): store = try await PostgresStore(url: url, password: password, settings: settings)
         }
-        let vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
-                                    keyRefetchInterval: keyRefetchInterval, now: now)
-        for w in vouch.configWarnings { audit.record(.init(type: "config", action: "load", outcome: "warning", reason: w)) }
-        return (vouch, FirstStart(adminToken: adminToken))
+        do {
+            let master: SealingKey
+            if let existingKey {
+                master = existingKey
+            } else {
+                // a new key only for a database with no signing key yet: a key made for a
+                // database that has one could never open it
+                if try await store.meta(signingKeyName) != nil {
+                    throw ServiceError.badRequest(
+                        "master_key_missing",
+                        "\(keyPath) does not exist, and the database was set up with a master key: give every node that key "
+                            + "(--master-key-file, VOUCH_MASTER_KEY_FILE)")
+                }
+                // written under a temporary name, moved into place once the database took a
+                // signing key sealed under it (another node starting at the same moment may
+                // have set one first: then this key is dropped and the start refused)
+                master = SealingKey.generate()
+                try? fm.removeItem(atPath: keyPath + ".new")
+                try writeSecret(Base64.encode(master.bytes) + "\n", to: keyPath + ".new", what: "master_key")
+            }
+            let adminToken: String?
+            let vouch: Vouch
+            do {
+                adminToken = try await firstAdminToken(store, file: adminTokenFile)
+                vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
+                                        keyRefetchInterval: keyRefetchInterval, now: now)
+            } catch {
+                if existingKey == nil { try? fm.removeItem(atPath: keyPath + ".new") }
+                throw error
+            }
+            if existingKey == nil, rename(keyPath + ".new", keyPath) != 0 {
+                throw ServiceError.badRequest("master_key", "cannot move \(keyPath).new to \(keyPath): \(String(cString: strerror(errno)))")
+            }
+            for w in vouch.configWarnings { audit.record(.init(type: "config", action: "load", outcome: "warning", reason: w)) }
+            return (vouch, FirstStart(adminToken: adminToken))
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+
+    static let signingKeyName = "token_signing_key"
+
+    /// The master key in `path`, or nil when there is no such file.
+    private static func readMasterKey(_ path: String) throws -> SealingKey? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try ownerOnly(path)
+        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Base64.decode(text), bytes.count == SealingKey.byteCount else {
+            throw ServiceError.badRequest("master_key", "\(path) does not hold a master key")
+        }
+        return try SealingKey(bytes: bytes)
+    }
+
+    /// Makes the admin token when the store has none: its hash is set only if no other node
+    /// set one first (a shared database), and the token is handed out (the file, or the
+    /// answer) only by the node whose hash was set. The file is written under a temporary
+    /// name first and moved into place after, so a failed write sets nothing.
+    private static func firstAdminToken(_ store: any Store, file: String?) async throws -> String? {
+        guard try await store.meta("admin_token_sha256") == nil else { return nil }
+        let token = "vouch.admin." + Base64.encode(Secrets.random(count: 32))
+        let hash = Secrets.sha256(Array(token.utf8))
+        guard let file else {
+            return try await store.setMetaIfAbsent("admin_token_sha256", hash) == hash ? token : nil
+        }
+        let fm = FileManager.default
+        let pending = file + ".new"
+        try? fm.removeItem(atPath: pending)
+        try writeSecret(token + "\n", to: pending, what: "admin_token_file")
+        guard try await store.setMetaIfAbsent("admin_token_sha256", hash) == hash else {
+            try? fm.removeItem(atPath: pending)
+            return nil
+        }
+        guard rename(pending, file) == 0 else {
+            throw ServiceError.badRequest("admin_token_file", "cannot move \(pending) to \(file): \(String(cString: strerror(errno)))")
+        }
+        return nil
     }
 
     /// Refuses a file or directory (a link is judged by what it points to) that is not the
@@ -168,28 +242,12 @@ public final class Vouch: Sendable {
         }
     }
 
-    /// Brings the snapshot up to the store (under the change lock): the changes logged since
-    /// its sequence number, or everything when the log no longer reaches back that far.
+    /// Brings the snapshot up to the store after a change of this node's own (under the
+    /// change lock). When the committed change cannot be loaded, logins are held (503) and
+    /// the load is retried every second until it succeeds.
     private func reload() async throws {
         do {
-            if let delta = try await store.configurationChanges(after: builder.withLock { $0.seq }) {
-                let (next, released) = builder.withLock { b in
-                    b.apply(delta)
-                    return (b.snapshot(), b.takeReleased())
-                }
-                snapshot.withLock { $0 = next }
-                keySources.drop(released.sources)
-                reviewers.drop(released.clusters)
-            } else {
-                let (config, context) = (try await store.configuration(), snapshotContext)
-                let (next, sources, clusters) = builder.withLock { b in
-                    b = ConfigBuilder(config, context: context)
-                    return (b.snapshot(), b.sourcesInUse, b.clustersInUse)
-                }
-                snapshot.withLock { $0 = next }
-                keySources.retain(sources)
-                reviewers.retain(clusters)
-            }
+            try await catchUp()
             stale.store(false, ordering: .releasing)
         } catch {
             let wasStale = stale.exchange(true, ordering: .acquiringAndReleasing)
@@ -204,6 +262,73 @@ public final class Vouch: Sendable {
             }
             throw ServiceError(.unavailable, "configuration_unavailable",
                                "the change was saved, but the running configuration could not be reloaded: logins wait until it is")
+        }
+    }
+
+    /// Brings the snapshot up to the store (under the change lock): the changes logged since
+    /// its sequence number, or everything when the log no longer reaches back that far.
+    /// Returns how many (kind, key) changed (-1: everything was read again).
+    @discardableResult
+    private func catchUp() async throws -> Int {
+        if let delta = try await store.configurationChanges(after: builder.withLock { $0.seq }) {
+            guard delta.count > 0 || delta.seq != builder.withLock({ $0.seq }) else { return 0 }
+            let (next, released) = builder.withLock { b in
+                b.apply(delta)
+                return (b.snapshot(), b.takeReleased())
+            }
+            snapshot.withLock { $0 = next }
+            keySources.drop(released.sources)
+            reviewers.drop(released.clusters)
+            return delta.count
+        }
+        let (config, context) = (try await store.configuration(), snapshotContext)
+        let (next, sources, clusters) = builder.withLock { b in
+            b = ConfigBuilder(config, context: context)
+            return (b.snapshot(), b.sourcesInUse, b.clustersInUse)
+        }
+        snapshot.withLock { $0 = next }
+        keySources.retain(sources)
+        reviewers.retain(clusters)
+        return -1
+    }
+
+    /// Brings the snapshot up to the changes other nodes committed (a shared store): what
+    /// `followConfiguration` calls on each announcement and each check. A store that cannot
+    /// be read now leaves the snapshot as it is (nothing says it is behind: a change made
+    /// while the database is away cannot have committed), and the next check tries again.
+    func followChanges() async {
+        do {
+            let n = try await changes.withLock { try await self.catchUp() }
+            if n != 0 { metrics.increment("vouch_config_followed_total", []) }
+        } catch {
+            metrics.increment("vouch_config_follow_errors_total", [])
+        }
+    }
+
+    /// Follows the configuration changes other nodes make, until the task is cancelled:
+    /// the store's announcements (PostgreSQL LISTEN, watched again a second after it breaks)
+    /// and a check of the change log every `interval` (an announcement missed while the
+    /// feed was down). Returns at once for a store no other process writes.
+    public func followConfiguration(interval: Duration = .seconds(1)) async {
+        guard store.isShared else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [store] in
+                while !Task.isCancelled {
+                    do {
+                        try await store.watchConfiguration { Task { await self.followChanges() } }
+                    } catch {
+                        self.metrics.increment("vouch_config_watch_errors_total", [])
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await self.followChanges()
+                }
+            }
+            await group.waitForAll()
         }
     }
 

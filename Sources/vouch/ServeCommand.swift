@@ -1,5 +1,6 @@
 // ServeCommand.swift: `vouch serve`: the server, with embedded storage in a data
-// directory; every flag also a VOUCH_* environment variable.
+// directory, or several nodes on one PostgreSQL database; every flag also a VOUCH_*
+// environment variable.
 import ArgumentParser
 import Foundation
 import Logging
@@ -11,7 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the Vouch server.",
         discussion: """
             Works with no flags: SQLite in ./vouch-data, listening on 127.0.0.1:8200. On first \
-            start it creates the master key and prints the admin token once.
+            start it creates the master key and prints the admin token once. With --database \
+            postgres://USER@HOST:PORT/DB several nodes share one database: every node needs the \
+            same master key (--master-key-file); the first node to start creates the token \
+            signing key and the admin token there.
             """)
 
     @Option(help: "HOST:PORT to listen on (VOUCH_ADDRESS; default 127.0.0.1:8200).")
@@ -38,8 +42,46 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Audit log file, JSON lines (VOUCH_AUDIT_LOG; default DATA_DIR/audit.log).")
     var auditLog: String?
 
+    @Option(help: "The store: sqlite (DATA_DIR/vouch.db, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=... (VOUCH_DATABASE_URL).")
+    var database: String?
+
+    @Option(help: "File holding the PostgreSQL password (VOUCH_DATABASE_PASSWORD_FILE; else the URL's, else PGPASSWORD).")
+    var databasePasswordFile: String?
+
+    @Option(help: "Most connections this node opens to PostgreSQL (VOUCH_DATABASE_POOL_SIZE; default 16).")
+    var databasePoolSize: Int?
+
+    @Option(help: "The master key file (VOUCH_MASTER_KEY_FILE; default DATA_DIR/master.key): every node on one database needs the same.")
+    var masterKeyFile: String?
+
     func env(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The store the flags name; the password from its file, else the URL's, else PGPASSWORD.
+    func databaseChoice() throws -> Vouch.Database {
+        let url = database ?? env("VOUCH_DATABASE_URL") ?? "sqlite"
+        if url == "sqlite" { return .sqlite }
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw ServiceError.badRequest("database_url", "--database must be sqlite or a postgres:// URL")
+        }
+        var settings = PostgresSettings()
+        if let n = databasePoolSize ?? env("VOUCH_DATABASE_POOL_SIZE").flatMap({ Int($0) }) {
+            guard (1...1000).contains(n) else {
+                throw ServiceError.badRequest("database_pool_size", "--database-pool-size must be 1 to 1000")
+            }
+            settings.maxConnections = n
+        }
+        var password: String? = nil
+        if let file = databasePasswordFile ?? env("VOUCH_DATABASE_PASSWORD_FILE") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ServiceError.badRequest("database_password_file", "cannot read \(file)")
+            }
+            password = text.trimmingCharacters(in: .newlines)
+        } else if (try? PostgresURL(url))?.password == nil, let p = env("PGPASSWORD") {
+            password = p
+        }
+        return .postgres(url: url, password: password, settings: settings)
     }
 
     func run() async throws {
@@ -77,7 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let audit = try AuditLog(path: auditLog ?? env("VOUCH_AUDIT_LOG") ?? dir + "/audit.log")
-            (vouch, first) = try await Vouch.open(dataDir: dir, adminTokenFile: adminTokenFile ?? env("VOUCH_ADMIN_TOKEN_FILE"), audit: audit)
+            (vouch, first) = try await Vouch.open(
+                dataDir: dir, database: try databaseChoice(), masterKeyFile: masterKeyFile ?? env("VOUCH_MASTER_KEY_FILE"),
+                adminTokenFile: adminTokenFile ?? env("VOUCH_ADMIN_TOKEN_FILE"), audit: audit)
         } catch let e as ServiceError {
             warn("error (\(e.code)): \(e.message)")
             throw ExitCode(2)

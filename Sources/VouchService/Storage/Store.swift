@@ -122,5 +122,21 @@ public protocol Store: Sendable {
     func revokeTokens(subject: String, authMethod: String) async throws
     /// Drops tokens whose hard expiry has passed.
     func purgeExpiredTokens(now: Int64) async throws -> Int
+
+    /// Whether other processes write this store too (several nodes on one database): then
+    /// a node follows their configuration changes (`watchConfiguration`, and a periodic check).
+    var isShared: Bool { get }
+    /// Calls `changed` each time another process announces a committed configuration
+    /// change, until the calling task is cancelled or the store's feed breaks (it throws
+    /// then; the caller watches again). A store no other process writes returns at once.
+    func watchConfiguration(_ changed: @escaping @Sendable () -> Void) async throws
+    /// Closes connections; the store answers nothing after it.
+    func shutdown() async
+}
+
+extension Store {
+    public var isShared: Bool { false }
+    public func watchConfiguration(_ changed: @escaping @Sendable () -> Void) async throws {}
+    public func shutdown() async {}
 }
 

@@ -230,6 +230,33 @@ final class StoreCopyTests: XCTestCase {
         XCTAssertEqual(identities.count, 0)
     }
 
+    func testManyRowsGoInSeveralBatchesInOrder() async throws {
+        // more rows than one INSERT takes (PostgresStore.batchRows), written by SQL as another writer would
+        let n = PostgresStore.batchRows * 2 + 500
+        let source = try SQLiteStore(path: path("many.db"))
+        try await source.execute([
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(n))
+            INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc)
+            SELECT 't' || i, 'a' || i, 's', 'jwt-auth', 100 + i, 1000 + i, i % 7, 10, i % 2, '{"i":' || i || '}' FROM n
+            """,
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(n))
+            INSERT INTO ssh_revocations (seq, ca, kind, value, ca_key, revoked_at, doc)
+            SELECT i * 3, 'cas/x', 'serial', printf('%x', i), 'k', i, '{}' FROM n
+            """,
+        ])
+        let (target, db) = try await freshPostgres()
+        let summary = try await StoreCopy.copy(from: source, to: target, now: 1500)
+        XCTAssertEqual(summary.tables.first { $0.name == "tokens" }?.rows, n - 500, "those whose max expiry is past 1500 only")
+        let copied = try await target.storedRows(now: 1500)
+        let read = try await source.storedRows(now: 1500)
+        XCTAssertEqual(copied, read)
+        XCTAssertEqual(try db.server.psql("SELECT max(seq) FROM ssh_revocations", database: db.name), "\(n * 3)", "the gaps kept")
+        _ = try await target.insertSSHRevocations([SSHRevocation(ca: "cas/x", kind: .keyID, value: "k", caKey: "", revokedAt: 1, revokedBy: "t", fingerprint: nil)])
+        XCTAssertEqual(try db.server.psql("SELECT max(seq) FROM ssh_revocations", database: db.name), "\(n * 3 + 1)")
+    }
+
     func testPostgresBackToSQLiteRoundTrips() async throws {
         let f = try await Fixture()
         _ = try await fill(f)

@@ -257,6 +257,38 @@ final class StoreCopyTests: XCTestCase {
         XCTAssertEqual(try db.server.psql("SELECT max(seq) FROM ssh_revocations", database: db.name), "\(n * 3 + 1)")
     }
 
+    func testTheChangeLogIsPrunedOnceAndItsTriggerLeftOn() async throws {
+        let source = try SQLiteStore(path: path("log.db"))
+        let n = PostgresSchema.changesKept + 500
+        try await source.execute([
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(n))
+            INSERT INTO cert_roles (name, doc) SELECT 'r' || i, '{}' FROM n
+            """,
+        ])
+        // as the tables' owner (the trigger paused), then as a role that may write them but not
+        // alter them (the trigger kept: the same outcome, slower)
+        for owner in [true, false] {
+            let (store, db) = try await freshPostgres()
+            var target = store
+            if !owner {
+                try db.server.psql("GRANT ALL ON ALL TABLES IN SCHEMA public TO \(PostgresServer.passwordUser)",
+                                   "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO \(PostgresServer.passwordUser)", database: db.name)
+                target = try await PostgresStore(
+                    url: "postgres://\(PostgresServer.passwordUser)@127.0.0.1:\(db.server.port)/\(db.name)", password: PostgresServer.password)
+                stores.append(target)
+            }
+            _ = try await StoreCopy.copy(from: source, to: target, now: 0)
+            if !owner { XCTAssertTrue(db.server.log.contains("must be owner of table config_changes"), "the pause was refused") }
+            let log = try db.server.psql("SELECT count(*), min(seq), max(seq) FROM config_changes", database: db.name)
+            XCTAssertEqual(log, "\(PostgresSchema.changesKept)|501|\(n)", "owner: \(owner)")
+            let trigger = try db.server.psql("SELECT tgenabled FROM pg_trigger WHERE tgname = 'config_changes_prune'", database: db.name)
+            XCTAssertEqual(trigger, "O", "the prune trigger is on after the copy")
+            let changes = try await target.configurationChanges(after: 0)
+            XCTAssertNil(changes, "a reader from before the copy reads everything")
+        }
+    }
+
     func testPostgresBackToSQLiteRoundTrips() async throws {
         let f = try await Fixture()
         _ = try await fill(f)

@@ -61,6 +61,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
     func run() async throws {
         let secrets = Secrets()
         var opened: [any Store] = []
+        var failure: (any Error)?
         do {
             let source = try location(from, flag: "--from", passwordFile: fromPasswordFile, target: false, secrets: secrets)
             let target = try location(to, flag: "--to", passwordFile: toPasswordFile, target: true, secrets: secrets)
@@ -72,19 +73,18 @@ struct StoreCopyCommand: AsyncParsableCommand {
             print("Copied \(describe(source)) to \(describe(target)):")
             print(summary.text)
             print(masterKeyReminder(source, target))
-        } catch let exit as ExitCode {
-            await shutdown(opened)
-            throw exit
-        } catch let e as ServiceError {
-            await shutdown(opened)
-            warn(secrets.redact("error (\(e.code)): \(e.message)" + (e.detail.map { " (\($0))" } ?? "")))
-            throw ExitCode(2)
         } catch {
-            await shutdown(opened)
-            warn(secrets.redact("error (store_copy_failed): \(error)"))
-            throw ExitCode(2)
+            failure = error
         }
-        await shutdown(opened)
+        for s in opened { await (s as? PostgresStore)?.shutdown() }
+        switch failure {
+        case nil: return
+        case let exit as ExitCode: throw exit
+        case let e as ServiceError:
+            warn(secrets.redact("error (\(e.code)): \(e.message)" + (e.detail.map { " (\($0))" } ?? "")))
+        case let e?: warn(secrets.redact("error (store_copy_failed): \(e)"))
+        }
+        throw ExitCode(2)
     }
 
     /// Refuses with `error (code): message` on standard error, exit 2.
@@ -164,10 +164,6 @@ struct StoreCopyCommand: AsyncParsableCommand {
             settings.leaseTimeout = .seconds(30)
             return try await PostgresStore(url: url, password: password, settings: settings)
         }
-    }
-
-    func shutdown(_ stores: [any Store]) async {
-        for s in stores { await (s as? PostgresStore)?.shutdown() }
     }
 
     /// A store's name for people: the file, or where the database is (never a password).

@@ -9,7 +9,7 @@ struct VouchCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vouch",
         abstract: "Machine-identity login server and SSH certificate authority.",
-        subcommands: [ServeCommand.self, CertCommand.self, CRLCommand.self, JWTCommand.self, SSHCommand.self, LoginCommand.self]
+        subcommands: [ServeCommand.self, CertCommand.self, CRLCommand.self, JWTCommand.self, SSHCommand.self, LoginCommand.self, StoreCommand.self]
     )
 
     static func main() async {

@@ -95,6 +95,21 @@ final class SQLiteDatabase: Sendable {
             }
         }
 
+        /// Runs `body` inside a deferred BEGIN ... COMMIT: a read transaction, one snapshot of
+        /// the file for every statement inside, that takes no write lock (a server writing to
+        /// the same file meanwhile is not held up). Outside any other transaction only.
+        func readTransaction<T>(_ body: () throws -> T) throws -> T {
+            try step("BEGIN DEFERRED", [])
+            do {
+                let result = try body()
+                try step("COMMIT", [])
+                return result
+            } catch {
+                _ = try? step("ROLLBACK", [])
+                throw error
+            }
+        }
+
         @discardableResult
         private func step(_ sql: String, _ args: [SQLValue]) throws -> (rows: [[SQLValue]], changes: Int) {
             let stmt: OpaquePointer

@@ -32,8 +32,7 @@ final class ServeProcess: @unchecked Sendable {
                   arguments: ["--trusted-proxy", "127.0.0.1/32"])
     }
 
-    /// Starts the server; returns the seconds until /healthz answered (and the admin token
-    /// was there to read).
+    /// Starts the server; returns the seconds until /healthz answered.
     @discardableResult
     func start() -> Double {
         let p = Process()
@@ -44,18 +43,26 @@ final class ServeProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let cpus { env["NIO_SINGLETON_GROUP_LOOP_COUNT"] = "\(cpuCount(cpus))" }
         p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        // its output in DATA_DIR.log, named when it fails to start
+        let logPath = dataDir + ".log"
+        try? FileManager.default.createDirectory(atPath: (dataDir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let out = FileHandle(forWritingAtPath: logPath)!
+        p.standardOutput = out
+        p.standardError = out
         let t0 = Date()
         try! p.run()
+        try? out.close()
         process = p
-        while !healthy() || !FileManager.default.fileExists(atPath: tokenFile) {
-            precondition(p.isRunning, "vouch serve exited at start")
+        while !healthy() {
+            precondition(p.isRunning, "vouch serve exited at start: "
+                + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "(no output)"))
             precondition(Date().timeIntervalSince(t0) < 600, "vouch serve did not start in 10 minutes")
             Thread.sleep(forTimeInterval: 0.005)
         }
         let took = Date().timeIntervalSince(t0)
-        admin = try! String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // written before the server listens; only the first node on a shared database has one
+        admin = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return took
     }
 
@@ -67,12 +74,7 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// The server's CPU seconds so far (user and system, from /proc).
-    func cpuSeconds() -> Double {
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-        let ticks = fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0  // utime, stime
-        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    func cpuSeconds() -> Double { processCPUSeconds(pid) }
 
     /// One call with the admin token (or `token`): the JSON answer ([:] when there is none).
     @discardableResult

@@ -31,7 +31,7 @@ struct Result: Encodable {
 let args = CommandLine.arguments
 let smoke = args.contains("--smoke")
 nonisolated(unsafe) let seconds = smoke ? 0.02 : 1.0
-/// `--only chain,crl,jwt,ssh,keygen,threads,http,scale` runs those sections alone (all but
+/// `--only chain,crl,jwt,ssh,keygen,threads,http,scale,cluster` runs those sections alone (all but
 /// scale by default: `make bench-scale` asks for it, see ScaleBench.swift); such a
 /// partial run writes bench-results-partial.json unless --out says otherwise, leaving the
 /// full table alone.
@@ -328,6 +328,16 @@ if !want("config") {
     configScaleBench(vouch: args[i + 1])
 } else {
     log("no --vouch PATH: configuration scale not measured")
+}
+
+// MARK: several nodes on one PostgreSQL behind nginx (ClusterBench.swift)
+
+if !want("cluster") {
+    log("several nodes not measured (--only)")
+} else if let i = args.firstIndex(of: "--vouch") {
+    clusterBench(vouch: args[i + 1])
+} else {
+    log("no --vouch PATH: several nodes not measured")
 }
 
 let enc = JSONEncoder()

@@ -55,10 +55,12 @@ final class BenchPostgres {
         server.waitUntilExit()
     }
 
-    /// The CPU seconds of every process of the server so far (user and system, from /proc).
+    /// The CPU seconds of the server so far: the postmaster and its processes (each
+    /// connection's backend among them; a backend that has ended is not counted).
     func cpuSeconds() -> Double {
-        let pids = String(decoding: sh(["sh", "-c", "pgrep -f -- '-D \(dir)/data' || true"]), as: UTF8.self).split(separator: "\n")
-        return pids.reduce(0) { $0 + processCPUSeconds(Int32($1) ?? 0) }
+        let pid = server.processIdentifier
+        let children = String(decoding: sh(["sh", "-c", "pgrep -P \(pid) || true"]), as: UTF8.self).split(separator: "\n")
+        return children.reduce(processCPUSeconds(pid)) { $0 + processCPUSeconds(Int32($1) ?? 0) }
     }
 }
 

@@ -11,6 +11,7 @@ import VouchCore
 
 public final class PostgresStore: Store {
     let pool: PostgresPool
+    private let tokenInserts = PostgresTokenInserts()
 
     /// The channel a committed configuration change is announced on (NOTIFY, empty payload).
     public static let configChannel = PostgresSchema.configChannel
@@ -346,15 +347,9 @@ public final class PostgresStore: Store {
 
     // MARK: tokens
 
+    /// Grouped with the other logins' tokens into one INSERT (PostgresTokenInserts).
     public func insertToken(_ r: TokenRecord) async throws {
-        let doc = TokenDocument(r).json
-        try await pool.withConnection {
-            try await $0.run("""
-                INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc)
-                VALUES (\(r.id), \(r.accessor), \(r.subject), \(r.authMethod), \(r.expiresAt), \(r.maxExpiresAt), \(Int64(r.uses)),
-                        \(Int64(r.usesLimit)), \(Int64(r.revoked ? 1 : 0)), \(doc))
-                """)
-        }
+        try await tokenInserts.insert(r, pool: pool)
     }
 
     /// The document holds what never changes; the columns hold what does.

@@ -28,13 +28,13 @@ final class Cluster {
     }
 
     /// A node, not started: its own data directory, the database, the master key
-    /// (node 1's unless another file is named), the admin token file in its data directory,
-    /// and the load balancer's address trusted for the client-certificate header.
-    func node(masterKeyFile: String? = nil, _ extraArgs: [String] = []) -> ServerProcess {
+    /// (node 1's unless another file is named), the admin token file (in its data directory
+    /// unless another is named), and the load balancer's address trusted for the client-certificate header.
+    func node(masterKeyFile: String? = nil, adminTokenFile: String? = nil, _ extraArgs: [String] = []) -> ServerProcess {
         let data = dir + "/node\(nodes.count + 1)"
         let s = ServerProcess(dataDir: data, extraArgs: [
             "--database", url, "--master-key-file", masterKeyFile ?? self.masterKeyFile, "--trusted-proxy", "127.0.0.1/32",
-            "--admin-token-file", data + "/admin.token",
+            "--admin-token-file", adminTokenFile ?? data + "/admin.token",
         ] + extraArgs)
         nodes.append(s)
         return s

@@ -33,6 +33,7 @@ final class ClusterHTTPTests: XCTestCase {
     override func tearDown() {
         for c in clusters { c.stop() }
         for s in databaseServers { s.destroy() }
+        pki = nil  // its directory goes with it (XCTest keeps the test case itself)
     }
 
     func cluster(postgres: PostgresServer? = nil) throws -> Cluster {
@@ -90,7 +91,10 @@ final class ClusterHTTPTests: XCTestCase {
         let pair = try c.startTogether(2)
         XCTAssertEqual(c.adminTokenFiles.count, 1, "exactly one node writes the admin token file: \(c.adminTokenFiles)")
         XCTAssertEqual(pair.filter { FileManager.default.fileExists(atPath: $0.dataDir + "/admin.token") }.count, 1)
-        XCTAssertFalse(pair.contains { FileManager.default.fileExists(atPath: $0.dataDir + "/admin.token.new") }, "no file left half-made")
+        for s in pair {
+            let files = try FileManager.default.contentsOfDirectory(atPath: s.dataDir)
+            XCTAssertFalse(files.contains { $0.hasSuffix(".new") }, "no file left half-made: \(files)")
+        }
         let admin = try c.adminToken()
         let keySets = try pair.map { try curl("GET", $0.base + "/.well-known/jwks.json") }
         for k in keySets { XCTAssertEqual(k.status, 200, k.body) }
@@ -107,8 +111,8 @@ final class ClusterHTTPTests: XCTestCase {
         try keyless.launch()
         XCTAssertEqual(keyless.exitStatus(), 2, keyless.log)
         XCTAssertTrue(keyless.log.contains("master_key_missing"), keyless.log)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: absent), "no key made for a database set up with another")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: absent + ".new"))
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: c.dir).contains { $0.hasPrefix("absent.key") },
+                       "no key made for a database set up with another")
         XCTAssertEqual(try c.dump(), before, "a node without the key changes nothing")
 
         let other = c.dir + "/other.key"
@@ -120,6 +124,32 @@ final class ClusterHTTPTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stranger.dataDir + "/admin.token"))
         XCTAssertEqual(try c.dump(), before, "a node with another key changes nothing")
         XCTAssertEqual(try curl("GET", pair[1].base + "/.well-known/jwks.json").body, keySets[0].body)
+    }
+
+    /// Nodes given one master key path and one admin token path (a shared volume), neither
+    /// there yet, started at the same moment: one sets the database up, any other may be
+    /// refused, and the files left are the key the database was set up with (a node started
+    /// with it comes up) and the admin token that works, with nothing else beside them.
+    func testNodesSharingKeyAndTokenPathsStartedTogetherLeaveTheWinnersFiles() throws {
+        let c = try cluster()
+        let shared = c.dir + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let (key, token) = (shared + "/master.key", shared + "/admin.token")
+        let group = (0..<3).map { _ in c.node(masterKeyFile: key, adminTokenFile: token) }
+        for s in group { try s.launch() }
+        let up = group.filter { (try? $0.waitUntilListening()) != nil }
+        XCTAssertGreaterThanOrEqual(up.count, 1, group.map(\.log).joined(separator: "\n"))
+        // a node that made a key too late is refused, and so is one that came after the
+        // database took a key but before the key file was in place
+        for s in group where !up.contains(where: { $0 === s }) {
+            XCTAssertEqual(s.exitStatus(), 2)
+            XCTAssertTrue(s.log.contains("master_key_mismatch") || s.log.contains("master_key_missing"), s.log)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: shared).sorted(), ["admin.token", "master.key"])
+        let admin = try String(contentsOfFile: token, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        for s in up { XCTAssertEqual(try curl("GET", s.base + "/api/v1/identities", token: admin).status, 200, "the admin token file's token works") }
+        let later = c.node(masterKeyFile: key, adminTokenFile: token)
+        XCTAssertNoThrow(try later.start(), "the key file left opens the database: \(later.log)")
     }
 
     // MARK: 2. configuration followed

@@ -166,7 +166,9 @@ final class ClusterHTTPTests: XCTestCase {
         let id = try identityWithTLSAuth(on: a.base, admin: admin)
         try assertFollowWithinOneSecond("auth attached on A", since: Date(), ["B": b, "C": cc],
                                         probe: { try w.login($0.base, id) }, done: { $0.status == 200 })
-        XCTAssertEqual(try w.login(a.base, id).status, 200)
+        let issued = try w.login(a.base, id)
+        XCTAssertEqual(issued.status, 200, issued.body)
+        let token = try XCTUnwrap(issued.json["accessToken"] as? String)
 
         try pki.revoke(leaf, by: root)
         let pushed = try curl("POST", b.base + "/v1/auth/cert/crls/root", json: ["crl": String(decoding: try pki.crl(of: root), as: UTF8.self)],
@@ -186,6 +188,12 @@ final class ClusterHTTPTests: XCTestCase {
         XCTAssertEqual(onC.errorCode, "auth_method_not_found")
         try assertFollowWithinOneSecond("auth deleted on C", since: afterDelete, ["A": a, "B": b], probe: { try w.login($0.base, id) },
                                         done: { $0.status == onC.status && $0.errorCode == onC.errorCode })
+        // the tokens the auth issued went with it, on every node
+        for s in [a, b, cc] {
+            let use = try curl("POST", s.base + "/api/v1/auth/token/introspect", token: token)
+            XCTAssertEqual(use.status, 401, use.body)
+            XCTAssertEqual(use.errorCode, "invalid_token")
+        }
     }
 
     // MARK: 3. use limit

@@ -118,7 +118,7 @@ final class Cluster {
             try? FileManager.default.removeItem(atPath: nginx.dir)
         }
         for n in nodes { n.stop() }
-        try? postgres.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        _ = try? postgres.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

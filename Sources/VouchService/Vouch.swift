@@ -52,14 +52,7 @@ public final class Vouch: Sendable {
         self.fetcher = fetcher
         keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
         reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)
-        let sealedSeed = try await store.setMetaIfAbsent(
-            Self.signingKeyName, masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
-        guard let seed = try? masterKey.open(sealedSeed, context: "token-signing-key") else {
-            throw ServiceError.badRequest(
-                "master_key_mismatch",
-                "the master key does not open this database's token signing key: every node needs the master key the database was made with")
-        }
-        signer = try TokenSigner(key: try Ed25519PrivateKey(seed: seed))
+        signer = try TokenSigner(key: try await Self.signingKey(store, masterKey))
         adminHash = try await store.meta("admin_token_sha256") ?? []
         let built = ConfigBuilder(try await store.configuration(),
                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
@@ -128,6 +121,9 @@ public final class Vouch: Sendable {
             let adminToken: String?
             let vouch: Vouch
             do {
+                // the signing key first: a node whose master key does not open it is refused
+                // before it sets the admin token (which it would never hand out)
+                _ = try await signingKey(store, master)
                 adminToken = try await firstAdminToken(store, file: adminTokenFile)
                 vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
                                         keyRefetchInterval: keyRefetchInterval, now: now)
@@ -147,6 +143,20 @@ public final class Vouch: Sendable {
     }
 
     static let signingKeyName = "token_signing_key"
+
+    /// The store's token signing key, opened with `masterKey`; a new one sealed under it
+    /// when the store has none yet (set only if absent: nodes starting at the same moment
+    /// all get the one that was set first). A key that does not open it is refused.
+    private static func signingKey(_ store: any Store, _ masterKey: SealingKey) async throws -> Ed25519PrivateKey {
+        let sealedSeed = try await store.setMetaIfAbsent(
+            signingKeyName, masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
+        guard let seed = try? masterKey.open(sealedSeed, context: "token-signing-key") else {
+            throw ServiceError.badRequest(
+                "master_key_mismatch",
+                "the master key does not open this database's token signing key: every node needs the master key the database was made with")
+        }
+        return try Ed25519PrivateKey(seed: seed)
+    }
 
     /// A temporary name beside `path` that is this start's own (`PATH.RANDOM.new`): nodes
     /// starting at the same moment with the same path (a shared volume) never remove or

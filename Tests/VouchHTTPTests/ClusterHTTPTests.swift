@@ -152,6 +152,34 @@ final class ClusterHTTPTests: XCTestCase {
         XCTAssertNoThrow(try later.start(), "the key file left opens the database: \(later.log)")
     }
 
+    /// Nodes each with a key of their own (none given), started at the same moment on an
+    /// empty database: one sets the database up and comes up with the admin token file;
+    /// the other is refused (master_key_mismatch, or master_key_missing when it came after
+    /// the key was set) having set nothing, an admin token among it. Tried a few times: which node gets where first varies.
+    func testNodesWithKeysOfTheirOwnStartedTogetherLeaveTheAdminTokenWithTheOneThatRuns() throws {
+        for trial in 1...4 {
+            let c = try cluster()
+            let pair = (1...2).map { _ in c.node(masterKeyFile: c.dir + "/node\(c.nodes.count + 1)/master.key") }
+            for s in pair { try s.launch() }
+            let up = pair.filter { (try? $0.waitUntilListening()) != nil }
+            XCTAssertEqual(up.count, 1, "trial \(trial): " + pair.map(\.log).joined(separator: "\n"))
+            for s in pair {
+                let hasToken = FileManager.default.fileExists(atPath: s.dataDir + "/admin.token")
+                if up.contains(where: { $0 === s }) {
+                    XCTAssertTrue(hasToken, "trial \(trial): the node that runs holds the admin token file")
+                    guard hasToken else { continue }
+                    let admin = try String(contentsOfFile: s.dataDir + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    XCTAssertEqual(try curl("GET", s.base + "/api/v1/identities", token: admin).status, 200)
+                } else {
+                    XCTAssertEqual(s.exitStatus(), 2)
+                    XCTAssertTrue(s.log.contains("master_key_mismatch") || s.log.contains("master_key_missing"), s.log)
+                    XCTAssertFalse(hasToken, "trial \(trial): the refused node set no admin token")
+                }
+            }
+            c.stop()
+        }
+    }
+
     // MARK: 2. configuration followed
 
     /// An identity's auth made on A logs in on B and C within a second; a CRL pushed on B

@@ -44,7 +44,7 @@ final class ClusterHTTPTests: XCTestCase {
 
     // MARK: admin calls
 
-    /// Creates an identity on `node` and attaches TLS certificate auth trusting the test
+    /// Creates an identity on the node at `base` and attaches TLS certificate auth trusting the test
     /// root (with `settings`: the token's TTLs, use limit); its id.
     func identityWithTLSAuth(on base: String, admin: String, _ settings: [String: Any] = [:]) throws -> String {
         let created = try curl("POST", base + "/api/v1/identities", json: ["name": "w-\(UUID().uuidString.prefix(8))"], token: admin)

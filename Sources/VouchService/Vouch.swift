@@ -52,14 +52,7 @@ public final class Vouch: Sendable {
         self.fetcher = fetcher
         keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
         reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)
-        let sealedSeed = try await store.setMetaIfAbsent(
-            Self.signingKeyName, masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
-        guard let seed = try? masterKey.open(sealedSeed, context: "token-signing-key") else {
-            throw ServiceError.badRequest(
-                "master_key_mismatch",
-                "the master key does not open this database's token signing key: every node needs the master key the database was made with")
-        }
-        signer = try TokenSigner(key: try Ed25519PrivateKey(seed: seed))
+        signer = try TokenSigner(key: try await Self.signingKey(store, masterKey))
         adminHash = try await store.meta("admin_token_sha256") ?? []
         let built = ConfigBuilder(try await store.configuration(),
                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
@@ -96,6 +89,7 @@ public final class Vouch: Sendable {
         }
         try ownerOnly(dataDir, directory: true)
         let keyPath = masterKeyFile ?? dataDir + "/master.key"
+        let pendingKey = pendingName(keyPath)
         let existingKey = try readMasterKey(keyPath)
         // the database and its -wal and -shm, the audit log, the admin token file: all the owner's only
         for entry in try fm.contentsOfDirectory(atPath: dataDir).sorted() { try ownerOnly(dataDir + "/" + entry) }
@@ -117,25 +111,28 @@ public final class Vouch: Sendable {
                         "\(keyPath) does not exist, and the database was set up with a master key: give every node that key "
                             + "(--master-key-file, VOUCH_MASTER_KEY_FILE)")
                 }
-                // written under a temporary name, moved into place once the database took a
-                // signing key sealed under it (another node starting at the same moment may
-                // have set one first: then this key is dropped and the start refused)
+                // written under a temporary name of this start's own, moved into place once
+                // the database took a signing key sealed under it (another node starting at
+                // the same moment, maybe with the same key path, may have set one first: then
+                // this key is dropped and the start refused)
                 master = SealingKey.generate()
-                try? fm.removeItem(atPath: keyPath + ".new")
-                try writeSecret(Base64.encode(master.bytes) + "\n", to: keyPath + ".new", what: "master_key")
+                try writeSecret(Base64.encode(master.bytes) + "\n", to: pendingKey, what: "master_key")
             }
             let adminToken: String?
             let vouch: Vouch
             do {
+                // the signing key first: a node whose master key does not open it is refused
+                // before it sets the admin token (which it would never hand out)
+                _ = try await signingKey(store, master)
                 adminToken = try await firstAdminToken(store, file: adminTokenFile)
                 vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
                                         keyRefetchInterval: keyRefetchInterval, now: now)
             } catch {
-                if existingKey == nil { try? fm.removeItem(atPath: keyPath + ".new") }
+                if existingKey == nil { try? fm.removeItem(atPath: pendingKey) }
                 throw error
             }
-            if existingKey == nil, rename(keyPath + ".new", keyPath) != 0 {
-                throw ServiceError.badRequest("master_key", "cannot move \(keyPath).new to \(keyPath): \(String(cString: strerror(errno)))")
+            if existingKey == nil, rename(pendingKey, keyPath) != 0 {
+                throw ServiceError.badRequest("master_key", "cannot move \(pendingKey) to \(keyPath): \(String(cString: strerror(errno)))")
             }
             for w in vouch.configWarnings { audit.record(.init(type: "config", action: "load", outcome: "warning", reason: w)) }
             return (vouch, FirstStart(adminToken: adminToken))
@@ -146,6 +143,27 @@ public final class Vouch: Sendable {
     }
 
     static let signingKeyName = "token_signing_key"
+
+    /// The store's token signing key, opened with `masterKey`; a new one sealed under it
+    /// when the store has none yet (set only if absent: nodes starting at the same moment
+    /// all get the one that was set first). A key that does not open it is refused.
+    private static func signingKey(_ store: any Store, _ masterKey: SealingKey) async throws -> Ed25519PrivateKey {
+        let sealedSeed = try await store.setMetaIfAbsent(
+            signingKeyName, masterKey.seal(Ed25519PrivateKey().seed, context: "token-signing-key"))
+        guard let seed = try? masterKey.open(sealedSeed, context: "token-signing-key") else {
+            throw ServiceError.badRequest(
+                "master_key_mismatch",
+                "the master key does not open this database's token signing key: every node needs the master key the database was made with")
+        }
+        return try Ed25519PrivateKey(seed: seed)
+    }
+
+    /// A temporary name beside `path` that is this start's own (`PATH.RANDOM.new`): nodes
+    /// starting at the same moment with the same path (a shared volume) never remove or
+    /// move each other's file.
+    private static func pendingName(_ path: String) -> String {
+        path + "." + Base64.encode(Secrets.random(count: 6)) + ".new"
+    }
 
     /// The master key in `path`, or nil when there is no such file.
     private static func readMasterKey(_ path: String) throws -> SealingKey? {
@@ -170,8 +188,7 @@ public final class Vouch: Sendable {
             return try await store.setMetaIfAbsent("admin_token_sha256", hash) == hash ? token : nil
         }
         let fm = FileManager.default
-        let pending = file + ".new"
-        try? fm.removeItem(atPath: pending)
+        let pending = pendingName(file)
         try writeSecret(token + "\n", to: pending, what: "admin_token_file")
         guard try await store.setMetaIfAbsent("admin_token_sha256", hash) == hash else {
             try? fm.removeItem(atPath: pending)

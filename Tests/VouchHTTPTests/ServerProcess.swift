@@ -41,6 +41,15 @@ final class ServerProcess {
     }
 
     func start() throws {
+        try launch()
+        try waitUntilListening()
+    }
+
+    private var stdout: Pipe?
+
+    /// Starts the process and returns at once (several nodes started at the same moment);
+    /// `waitUntilListening` then waits for it.
+    func launch() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: vouchBinary())
         var args = ["serve", "--data-dir", dataDir, "--address", "127.0.0.1:\(port)"]
@@ -52,7 +61,12 @@ final class ServerProcess {
         p.standardError = FileHandle(forWritingAtPath: stderrPath)
         try p.run()
         process = p
-        // read stdout until the server says it listens
+        stdout = out
+    }
+
+    /// Reads stdout until the server says it listens (or fails when it exits first).
+    func waitUntilListening() throws {
+        guard let p = process, let out = stdout else { return }
         let deadline = Date().addingTimeInterval(30)
         while !stdoutText.contains("vouch listening on") {
             guard Date() < deadline, p.isRunning else {
@@ -64,6 +78,13 @@ final class ServerProcess {
         if let line = stdoutText.split(separator: "\n").first(where: { $0.contains("vouch.admin.") }) {
             adminToken = line.trimmingCharacters(in: .whitespaces)
         }
+    }
+
+    /// Waits for a process that ends by itself (a refused start); its exit status.
+    func exitStatus() -> Int32? {
+        guard let p = process else { return nil }
+        p.waitUntilExit()
+        return p.terminationStatus
     }
 
     /// SIGTERM, then wait: the graceful path.

@@ -8,8 +8,10 @@ public final class Nginx {
     public let port: Int
     let process = Process()
 
-    /// `locations`: the directives inside `server { }` after listen and TLS.
-    public init(cert: String, key: String, port fixedPort: Int? = nil, locations: String, accessLog: Bool = false) throws {
+    /// `locations`: the directives inside `server { }` after listen and TLS; `http`: more
+    /// inside `http { }` before it (an upstream group).
+    public init(cert: String, key: String, port fixedPort: Int? = nil, locations: String, http: String = "",
+                workerConnections: Int = 256, accessLog: Bool = false) throws {
         port = fixedPort ?? freePort()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
@@ -18,7 +20,7 @@ public final class Nginx {
             worker_processes 1;
             pid \(dir)/nginx.pid;
             error_log \(dir)/logs/error.log warn;
-            events { worker_connections 256; }
+            events { worker_connections \(workerConnections); }
             http {
                 access_log \(accessLog ? dir + "/logs/access.log" : "off");
                 client_body_temp_path \(dir)/body;
@@ -26,6 +28,7 @@ public final class Nginx {
                 fastcgi_temp_path \(dir)/fastcgi;
                 uwsgi_temp_path \(dir)/uwsgi;
                 scgi_temp_path \(dir)/scgi;
+                \(http)
                 server {
                     listen 127.0.0.1:\(port) ssl;
                     ssl_certificate \(cert);
@@ -58,10 +61,32 @@ public final class Nginx {
             ssl_verify_client optional_no_ca;
             location / {
                 proxy_pass http://127.0.0.1:\(upstreamPort);
-                proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
-                proxy_set_header X-Forwarded-For $remote_addr;
+                \(forwardedClient)
             }
             """)
+    }
+
+    /// What the proxy tells Vouch about the client: its escaped certificate and address.
+    static let forwardedClient = """
+        proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        """
+
+    /// The TLS-terminating proxy in front of several Vouch nodes, round robin. A node that
+    /// refuses the connection or does not connect within a second is skipped (the request
+    /// goes to the next, as long as nothing was sent) and left out for `failTimeout`; a
+    /// request already sent to a node that dies is answered 502 (a POST is never sent twice).
+    public static func balancer(upstreamPorts: [Int], cert: String, key: String, failTimeout: String = "2s") throws -> Nginx {
+        let servers = upstreamPorts.map { "server 127.0.0.1:\($0) max_fails=1 fail_timeout=\(failTimeout);" }
+        return try Nginx(cert: cert, key: key, locations: """
+            ssl_verify_client optional_no_ca;
+            location / {
+                proxy_pass http://vouch_nodes;
+                proxy_next_upstream error timeout;
+                proxy_connect_timeout 1s;
+                \(forwardedClient)
+            }
+            """, http: "upstream vouch_nodes { \(servers.joined(separator: " ")) }", workerConnections: 1024)
     }
 
     static func answers(_ port: Int) -> Bool {

@@ -101,7 +101,11 @@ extension Vouch {
         let asked = increment.flatMap { $0 > 0 ? $0 : nil }
         let by = Int64(asked.map { min($0, r.ttl == 0 ? Int.max : r.ttl) } ?? (r.ttl == 0 ? Int(r.maxExpiresAt - t) : r.ttl))
         guard let after = try await store.renewToken(id: r.id, expiresAt: min(t + by, r.maxExpiresAt), now: t) else {
-            let code = r.revoked ? "token_revoked" : r.expiresAt <= t ? "token_expired" : "token_uses_exhausted"
+            // why, from the row as it is now: another node (or request) may have revoked it,
+            // or it may have expired, since it was read above
+            let current = try await store.token(id: r.id)
+            let code = current.map { $0.revoked ? "token_revoked" : $0.expiresAt <= t ? "token_expired" : "token_uses_exhausted" }
+                ?? "invalid_token"  // gone with its identity or auth method
             tokenEvent("renew", "refused", r, remote: remote, code: code)
             throw ServiceError(code == "token_uses_exhausted" ? .forbidden : .unauthorized, code, Self.tokenMessages[code] ?? code)
         }

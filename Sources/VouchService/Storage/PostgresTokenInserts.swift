@@ -51,10 +51,19 @@ final class PostgresTokenInserts: Sendable {
             do {
                 try await pool.withConnection { try await $0.run(Self.statement(batch.map { ($0.record, $0.doc) })) }
                 for w in batch { w.done.resume() }
+            } catch let e as ServiceError where e.kind == .unavailable {
+                // the database is away: this batch fails, and so do the tokens that queued
+                // behind it (each has waited up to the lease timeout already, and would wait
+                // as long again for the same database)
+                let queued = state.withLock { s in
+                    defer { s.waiting.removeAll() }
+                    return s.waiting
+                }
+                for w in batch + queued { w.done.resume(throwing: e) }
             } catch {
                 // the statement is all or nothing: a batch that failed as a whole (a
                 // duplicate id, a row the schema refuses) is tried a row at a time, so that
-                // one row's error is that login's alone; a database that is away fails each
+                // one row's error is that login's alone
                 for w in batch {
                     do {
                         try await pool.withConnection { try await $0.run(Self.statement([(w.record, w.doc)])) }

@@ -72,10 +72,34 @@ func processCPUSeconds(_ pid: Int32) -> Double {
     return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// nginx with one worker in `prefix` (made if missing), serving `servers` (the http
+/// block's server and upstream blocks), in the foreground as our child: stopped with the run.
+func runNginx(prefix: String, servers: String) -> Process {
+    try! FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
+    try! """
+        worker_processes 1;
+        error_log \(prefix)/error.log;
+        pid \(prefix)/nginx.pid;
+        events { worker_connections 4096; }
+        http {
+          access_log off;
+          client_body_temp_path \(prefix)/body; proxy_temp_path \(prefix)/proxy; fastcgi_temp_path \(prefix)/fcgi;
+          uwsgi_temp_path \(prefix)/uwsgi; scgi_temp_path \(prefix)/scgi;
+        \(servers)
+        }
+        """.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try! p.run()
+    return p
+}
+
 /// nginx in front of `upstreams`, each a port list: one server block (a port of its own)
 /// per list, round robin with kept connections. Returns the ports, in order.
 func startNginx(dir: String, upstreams: [[Int]], basePort: Int) -> (Process, [Int]) {
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     var blocks = "", ports: [Int] = []
     for (i, members) in upstreams.enumerated() {
         let port = basePort + i
@@ -94,24 +118,7 @@ func startNginx(dir: String, upstreams: [[Int]], basePort: Int) -> (Process, [In
 
             """
     }
-    try! """
-        worker_processes 1;
-        error_log \(dir)/error.log;
-        pid \(dir)/nginx.pid;
-        events { worker_connections 4096; }
-        http {
-          access_log off;
-          client_body_temp_path \(dir)/body; proxy_temp_path \(dir)/proxy; fastcgi_temp_path \(dir)/fcgi;
-          uwsgi_temp_path \(dir)/uwsgi; scgi_temp_path \(dir)/scgi;
-        \(blocks)}
-        """.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
-    // in the foreground, as our child: stopped with the run
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["nginx", "-p", dir, "-c", dir + "/nginx.conf", "-g", "daemon off;"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try! p.run()
+    let p = runNginx(prefix: dir, servers: blocks)
     Thread.sleep(forTimeInterval: 0.3)
     return (p, ports)
 }

@@ -35,17 +35,8 @@ func httpMTLSBench(vouch: String, pkiDir: URL, secs: Int) {
     }
     for (i, mode) in ["on", "off"].enumerated() {
         let prefix = path("nginx-\(mode)")
-        try! FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
         let listen = port + 1 + i
-        try! """
-            worker_processes 1;
-            error_log \(prefix)/error.log;
-            pid \(prefix)/nginx.pid;
-            events { worker_connections 4096; }
-            http {
-              access_log off;
-              client_body_temp_path \(prefix)/body; proxy_temp_path \(prefix)/proxy; fastcgi_temp_path \(prefix)/fcgi;
-              uwsgi_temp_path \(prefix)/uwsgi; scgi_temp_path \(prefix)/scgi;
+        let proxy = runNginx(prefix: prefix, servers: """
               server {
                 listen 127.0.0.1:\(listen);
                 location / {
@@ -58,15 +49,7 @@ func httpMTLSBench(vouch: String, pkiDir: URL, secs: Int) {
                   proxy_ssl_session_reuse \(mode);
                 }
               }
-            }
-            """.write(toFile: prefix + "/nginx.conf", atomically: true, encoding: .utf8)
-        // in the foreground, as our child: stopped with the run
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        proxy.arguments = ["nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"]
-        proxy.standardOutput = FileHandle.nullDevice
-        proxy.standardError = FileHandle.nullDevice
-        try! proxy.run()
+            """)
         proxies.append(proxy)
         nginxPorts[mode] = listen
     }

@@ -163,14 +163,16 @@ func clusterBench(vouch: String) {
         wrkPostScript(path, body: #"{"identityId":"\#(id)"}"#, headers: header)
         return path
     }
-    /// Logins/s through nginx's server block `k`, with the nodes' and the database's CPU per login.
-    func run(_ k: Int, script: String, servers: [ServeProcess]) -> (WrkFigures, nodeCPU: Double, dbCPU: Double) {
-        let login = "http://127.0.0.1:\(ports[k])/api/v1/auth/tls-cert-auth/login"
+    /// Requests/s through nginx's server block `k` (a login, or `path`), with the nodes' and
+    /// the database's CPU per request.
+    func run(_ k: Int, script: String, servers: [ServeProcess], path: String = "/api/v1/auth/tls-cert-auth/login")
+        -> (WrkFigures, nodeCPU: Double, dbCPU: Double) {
+        let login = "http://127.0.0.1:\(ports[k])" + path
         _ = wrk(login, script: script, seconds: 1, connections: 32)  // warm up: connections, caches
         let (n0, d0) = (servers.reduce(0) { $0 + $1.cpuSeconds() }, pg.cpuSeconds())
         let r = wrk(login, script: script, seconds: secs, connections: 32)
         let (n1, d1) = (servers.reduce(0) { $0 + $1.cpuSeconds() }, pg.cpuSeconds())
-        precondition(r.non2xx == 0, "logins failed in the cluster benchmark")
+        precondition(r.non2xx == 0, "requests failed in the cluster benchmark")
         let total = max(r.rps * Double(secs), 1)
         return (r, (n1 - n0) / total * 1e6, (d1 - d0) / total * 1e6)
     }
@@ -178,6 +180,29 @@ func clusterBench(vouch: String) {
     add("cluster_tls_login_sqlite_1_node_nginx", sqlite.0.rps, "-", nil,
         note: String(format: "wrk -c32 -> nginx (kept upstream connections) -> one node on SQLite, %ds; p50 %.2f ms, p99 %.2f ms; "
                      + "node CPU %.0f us per login", secs, sqlite.0.p50ms, sqlite.0.p99ms, sqlite.nodeCPU))
+    // token uses (introspect: the token checked, one use counted by a conditional UPDATE),
+    // a token with no use limit from one login on each store
+    let useScripts = ids.enumerated().map { i, id -> String in
+        let out = sh(["curl", "-s", "-H", "Content-Type: application/json", "-H", "X-SSL-Client-Cert: \(header["X-SSL-Client-Cert"]!)",
+                      "--data-binary", #"{"identityId":"\#(id)"}"#, "http://127.0.0.1:\(ports[i == 0 ? 0 : 1])/api/v1/auth/tls-cert-auth/login"])
+        let token = ((try? JSONSerialization.jsonObject(with: out)) as? [String: Any])?["accessToken"] as! String
+        let path = dir.appendingPathComponent("cluster-use-\(i).lua").path
+        wrkPostScript(path, body: "", headers: ["Authorization": "Bearer \(token)"])
+        return path
+    }
+    let introspect = "/api/v1/auth/token/introspect"
+    let sqliteUses = run(0, script: useScripts[0], servers: [single], path: introspect)
+    add("cluster_token_use_sqlite_1_node_nginx", sqliteUses.0.rps, "-", nil,
+        note: String(format: "POST %@ (one use counted) through nginx to one node on SQLite, %ds; p50 %.2f ms, p99 %.2f ms; "
+                     + "node CPU %.0f us per use", introspect, secs, sqliteUses.0.p50ms, sqliteUses.0.p99ms, sqliteUses.nodeCPU))
+    for n in [1, 3] {
+        let r = run(n == 1 ? 1 : 3, script: useScripts[1], servers: Array(nodes.prefix(n)), path: introspect)
+        add("cluster_token_use_postgres_\(n)_node\(n == 1 ? "" : "s")_nginx", r.0.rps, "one node on SQLite behind the same nginx",
+            sqliteUses.0.rps,
+            note: String(format: "POST %@ (one use counted: a conditional UPDATE) through nginx to %d node(s) on one PostgreSQL, "
+                         + "%ds; p50 %.2f ms, p99 %.2f ms; CPU per use: nodes %.0f us, PostgreSQL %.0f us", introspect, n, secs,
+                         r.0.p50ms, r.0.p99ms, r.nodeCPU, r.dbCPU))
+    }
     for n in 1...3 {
         let r = run(n, script: scripts[1], servers: Array(nodes.prefix(n)))
         add("cluster_tls_login_postgres_\(n)_node\(n == 1 ? "" : "s")_nginx", r.0.rps, "one node on SQLite behind the same nginx",

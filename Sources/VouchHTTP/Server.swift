@@ -74,7 +74,7 @@ struct ConfigFollower: Service {
     let vouch: Vouch
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await vouch.followConfiguration() }
+        await cancelWhenGracefulShutdown { await vouch.followConfiguration() }
     }
 }
 

@@ -11,7 +11,8 @@ import VouchCore
 
 public final class PostgresStore: Store {
     let pool: PostgresPool
-    private let tokenInserts = PostgresTokenInserts()
+    private let tokenInserts = PostgresTokenWrites.inserts()
+    private let tokenUses = PostgresTokenWrites.uses()
 
     /// The channel a committed configuration change is announced on (NOTIFY, empty payload).
     public static let configChannel = PostgresSchema.configChannel
@@ -347,13 +348,13 @@ public final class PostgresStore: Store {
 
     // MARK: tokens
 
-    /// Grouped with the other logins' tokens into one INSERT (PostgresTokenInserts).
+    /// Grouped with the other logins' tokens into one INSERT (PostgresTokenWrites).
     public func insertToken(_ r: TokenRecord) async throws {
-        try await tokenInserts.insert(r, pool: pool)
+        try await tokenInserts.submit(r, pool: pool)
     }
 
     /// The document holds what never changes; the columns hold what does.
-    private static func record(_ row: PostgresRow) throws -> TokenRecord {
+    static func record(_ row: PostgresRow) throws -> TokenRecord {
         let (doc, expiresAt, uses, revoked) = try row.decode((ByteBuffer, Int64, Int64, Int64).self)
         return try TokenDocument.record(doc: Array(doc.readableBytesView), expiresAt: expiresAt, uses: uses, revoked: revoked == 1)
     }
@@ -371,20 +372,24 @@ public final class PostgresStore: Store {
     /// One conditional UPDATE decides the use, whichever node asks: the server locks the row,
     /// and a use waiting behind another re-checks the condition on the row as that one left
     /// it. Only a refused use reads the row again, to say why.
+    /// Grouped with the other uses waiting into one transaction (PostgresTokenWrites).
     public func useToken(id: String, now: Int64) async throws -> UseOutcome {
-        try await pool.withConnection { c in
-            let used = try await c.rows("""
-                UPDATE tokens SET uses = uses + 1
-                WHERE id = \(id) AND revoked = 0 AND expires_at > \(now) AND (uses_limit = 0 OR uses < uses_limit)
-                RETURNING doc, expires_at, uses, revoked
-                """)
-            if let row = used.first { return .used(try Self.record(row)) }
-            guard let row = try await c.rows("SELECT doc, expires_at, uses, revoked FROM tokens WHERE id = \(id)").first else { return .notFound }
-            let r = try Self.record(row)
-            if r.revoked { return .revoked }
-            if r.expiresAt <= now { return .expired }
-            return .exhausted
-        }
+        try await tokenUses.submit((id, now), pool: pool)
+    }
+
+    /// One use on `c`: a conditional UPDATE, and only a refused use reads the row to say why.
+    static func use(_ c: PostgresConnection, id: String, now: Int64) async throws -> UseOutcome {
+        let used = try await c.rows("""
+            UPDATE tokens SET uses = uses + 1
+            WHERE id = \(id) AND revoked = 0 AND expires_at > \(now) AND (uses_limit = 0 OR uses < uses_limit)
+            RETURNING doc, expires_at, uses, revoked
+            """)
+        if let row = used.first { return .used(try Self.record(row)) }
+        guard let row = try await c.rows("SELECT doc, expires_at, uses, revoked FROM tokens WHERE id = \(id)").first else { return .notFound }
+        let r = try Self.record(row)
+        if r.revoked { return .revoked }
+        if r.expiresAt <= now { return .expired }
+        return .exhausted
     }
 
     public func renewToken(id: String, expiresAt: Int64, now: Int64) async throws -> TokenRecord? {

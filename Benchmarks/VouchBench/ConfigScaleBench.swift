@@ -200,14 +200,9 @@ func configScaleBench(vouch: String) {
 /// (d) TLS logins through the trusted-proxy header (wrk, as HTTPBench), alone and while one
 /// client writes configuration (TLS auth attached to new identities) back to back.
 func loginsDuringWrites(_ s: ServeProcess, loginId: String, ca: String, leaf: String, label: String, seconds: Int) {
-    let escaped = leaf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
     let script = dir.appendingPathComponent("config-login.lua").path
-    try! """
-        wrk.method = "POST"
-        wrk.body = '{"identityId":"\(loginId)"}'
-        wrk.headers["Content-Type"] = "application/json"
-        wrk.headers["X-SSL-Client-Cert"] = "\(escaped)"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
+    wrkPostScript(script, body: #"{"identityId":"\#(loginId)"}"#,
+                  headers: ["X-SSL-Client-Cert": leaf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!])
     let url = s.base + "/api/v1/auth/tls-cert-auth/login"
     _ = wrk(url, script: script, seconds: 1, connections: 32)  // warm up
     let alone = wrk(url, script: script, seconds: seconds, connections: 32)

@@ -34,11 +34,7 @@ func httpJWTBench(_ server: ServeProcess, dir: URL, ceiling: WrkFigures, secs: I
     }
     func login(_ path: String, _ body: String, _ name: String) -> WrkFigures {
         let script = dir.appendingPathComponent("\(name).lua").path
-        try! """
-            wrk.method = "POST"
-            wrk.body = '\(body)'
-            wrk.headers["Content-Type"] = "application/json"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        wrkPostScript(script, body: body)
         let r = wrk(base + path, script: script, seconds: secs, connections: 32)
         precondition(r.non2xx == 0, "\(name): logins failed in the benchmark")
         return r

@@ -35,12 +35,7 @@ func httpSSHBench(_ server: ServeProcess, dir: URL, ceiling: WrkFigures, secs: I
 
     func run(_ path: String, _ body: String, _ name: String) -> WrkFigures {
         let script = dir.appendingPathComponent("\(name).lua").path
-        try! """
-            wrk.method = "POST"
-            wrk.body = '\(body)'
-            wrk.headers["Content-Type"] = "application/json"
-            wrk.headers["Authorization"] = "Bearer \(token)"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        wrkPostScript(script, body: body, headers: ["Authorization": "Bearer \(token)"])
         let r = wrk(base + path, script: script, seconds: secs, connections: 32)
         precondition(r.non2xx == 0, "\(name): requests failed in the benchmark")
         return r

@@ -40,9 +40,16 @@ public final class Vouch: Sendable {
 
     /// `keyRefetchInterval`: the least seconds between two fetches of a key source prompted
     /// by logins (an unknown kid, a source that has not answered yet).
-    public init(store: any Store, masterKey: SealingKey, audit: AuditLog, metrics: Metrics = Metrics(),
-                keyRefetchInterval: Int64 = 10,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws {
+    public convenience init(store: any Store, masterKey: SealingKey, audit: AuditLog, metrics: Metrics = Metrics(),
+                            keyRefetchInterval: Int64 = 10,
+                            now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws {
+        try await self.init(store: store, masterKey: masterKey, signingKey: try await Self.signingKey(store, masterKey), audit: audit,
+                            metrics: metrics, keyRefetchInterval: keyRefetchInterval, now: now)
+    }
+
+    /// With the token signing key already opened (`signingKey(_:_:)`).
+    init(store: any Store, masterKey: SealingKey, signingKey: Ed25519PrivateKey, audit: AuditLog, metrics: Metrics,
+         keyRefetchInterval: Int64, now: @escaping @Sendable () -> Int64) async throws {
         self.store = store
         self.audit = audit
         self.metrics = metrics
@@ -52,7 +59,7 @@ public final class Vouch: Sendable {
         self.fetcher = fetcher
         keySources = KeySetSources(fetcher: fetcher, metrics: metrics, minRefetchInterval: keyRefetchInterval)
         reviewers = TokenReviewers(fetcher: fetcher, metrics: metrics)
-        signer = try TokenSigner(key: try await Self.signingKey(store, masterKey))
+        signer = try TokenSigner(key: signingKey)
         adminHash = try await store.meta("admin_token_sha256") ?? []
         let built = ConfigBuilder(try await store.configuration(),
                                   context: .init(sources: keySources, reviewers: reviewers, sealer: masterKey))
@@ -123,9 +130,9 @@ public final class Vouch: Sendable {
             do {
                 // the signing key first: a node whose master key does not open it is refused
                 // before it sets the admin token (which it would never hand out)
-                _ = try await signingKey(store, master)
+                let key = try await signingKey(store, master)
                 adminToken = try await firstAdminToken(store, file: adminTokenFile)
-                vouch = try await Vouch(store: store, masterKey: master, audit: audit, metrics: metrics,
+                vouch = try await Vouch(store: store, masterKey: master, signingKey: key, audit: audit, metrics: metrics,
                                         keyRefetchInterval: keyRefetchInterval, now: now)
             } catch {
                 if existingKey == nil { try? fm.removeItem(atPath: pendingKey) }
@@ -287,8 +294,9 @@ public final class Vouch: Sendable {
     /// Returns how many (kind, key) changed (-1: everything was read again).
     @discardableResult
     private func catchUp() async throws -> Int {
-        if let delta = try await store.configurationChanges(after: builder.withLock { $0.seq }) {
-            guard delta.count > 0 || delta.seq != builder.withLock({ $0.seq }) else { return 0 }
+        let seq = builder.withLock { $0.seq }
+        if let delta = try await store.configurationChanges(after: seq) {
+            guard delta.count > 0 || delta.seq != seq else { return 0 }
             let (next, released) = builder.withLock { b in
                 b.apply(delta)
                 return (b.snapshot(), b.takeReleased())

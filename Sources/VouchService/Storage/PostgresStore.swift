@@ -350,7 +350,7 @@ public final class PostgresStore: Store {
 
     /// Grouped with the other logins' tokens into one INSERT (PostgresTokenWrites).
     public func insertToken(_ r: TokenRecord) async throws {
-        try await tokenInserts.submit(r, pool: pool)
+        try await tokenInserts.submit((r, TokenDocument(r).json), pool: pool)
     }
 
     /// The document holds what never changes; the columns hold what does.

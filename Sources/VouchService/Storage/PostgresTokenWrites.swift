@@ -4,8 +4,9 @@
 import PostgresNIO
 
 enum PostgresTokenWrites {
-    /// New tokens: up to 500 rows a statement (10 binds each: PostgreSQL allows 65,535).
-    static func inserts() -> PostgresGroupCommit<TokenRecord, Void> {
+    /// New tokens, each with its document (encoded by the caller, on its own core): up to
+    /// 500 rows a statement (10 binds each: PostgreSQL allows 65,535).
+    static func inserts() -> PostgresGroupCommit<(record: TokenRecord, doc: String), Void> {
         PostgresGroupCommit(
             maxBatch: 500,
             batch: { records, pool in
@@ -36,10 +37,10 @@ enum PostgresTokenWrites {
     }
 
     /// One INSERT of `records`, every value bound.
-    static func insert(_ records: [TokenRecord]) throws -> PostgresQuery {
+    static func insert(_ records: [(record: TokenRecord, doc: String)]) throws -> PostgresQuery {
         var sql = "INSERT INTO tokens (id, accessor, subject, auth_method, expires_at, max_expires_at, uses, uses_limit, revoked, doc) VALUES "
         var binds = PostgresBindings(capacity: records.count * 10)
-        for (i, r) in records.enumerated() {
+        for (i, (r, doc)) in records.enumerated() {
             sql += (i == 0 ? "" : ", ") + "(" + (1...10).map { "$\(i * 10 + $0)" }.joined(separator: ", ") + ")"
             binds.append(r.id)
             binds.append(r.accessor)
@@ -50,7 +51,7 @@ enum PostgresTokenWrites {
             binds.append(Int64(r.uses))
             binds.append(Int64(r.usesLimit))
             binds.append(Int64(r.revoked ? 1 : 0))
-            binds.append(TokenDocument(r).json)
+            binds.append(doc)
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
